@@ -1,0 +1,53 @@
+/**
+ * The process-creation seam. The real spawner is the only `Deno.Command` user in the project:
+ * every child gets `detached: true`, so it leads a new session and process group
+ * (pgid = sid = pid) and a signal to `-pid` reaches its whole tree.
+ */
+
+/** Options for one spawn. */
+export interface SpawnOptions {
+  /** Working directory. */
+  cwd?: string;
+  /** The complete environment (nothing is inherited implicitly). */
+  env: Record<string, string>;
+  /** `null` = /dev/null; `piped` = a stream the caller writes. */
+  stdin: "null" | "piped";
+}
+
+/** A spawned child as the runner needs it. */
+export interface SpawnedProcess {
+  /** Process id; also the process-group and session id. */
+  readonly pid: number;
+  /** Writable stdin when piped, else null. */
+  readonly stdin: WritableStream<Uint8Array> | null;
+  /** The child's stdout. */
+  readonly stdout: ReadableStream<Uint8Array>;
+  /** The child's stderr. */
+  readonly stderr: ReadableStream<Uint8Array>;
+  /** Resolves when the process exits. */
+  readonly status: Promise<Deno.CommandStatus>;
+}
+
+/** Creates a process from an argv (argv[0] is a path or a PATH-resolvable name). */
+export type Spawner = (argv: string[], options: SpawnOptions) => SpawnedProcess;
+
+/** The real spawner, backed by `Deno.Command`. */
+export const spawnDeno: Spawner = (argv, options) => {
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    cwd: options.cwd,
+    env: options.env,
+    clearEnv: true,
+    stdin: options.stdin,
+    stdout: "piped",
+    stderr: "piped",
+    detached: true,
+  }).spawn();
+  return {
+    pid: child.pid,
+    stdin: options.stdin === "piped" ? child.stdin : null,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    status: child.status,
+  };
+};
