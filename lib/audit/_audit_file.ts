@@ -1,0 +1,183 @@
+/**
+ * The open audit file (private to lib/audit): created 0600 with O_APPEND under 0700 parents,
+ * refused unless it is a regular file, and checked before each write for rotation (the path now
+ * names another inode or is gone) and in-place truncation (copytruncate).
+ */
+import { dirname } from "node:path";
+import type { Logger } from "../log/mod.ts";
+
+/** The few file operations the sink needs; `Deno.FsFile` satisfies it. */
+export interface AuditFileHandle {
+  /** Writes some bytes at the end of the file; returns how many were written. */
+  write(data: Uint8Array): Promise<number>;
+  /** Metadata of the open file (fstat). */
+  stat(): Promise<Deno.FileInfo>;
+  /** Releases the handle. */
+  close(): void;
+  /** Takes an advisory lock (flock) on the file; optional for fault-injection fakes. */
+  lock?(exclusive?: boolean): Promise<void>;
+  /** Releases the advisory lock. */
+  unlock?(): Promise<void>;
+}
+
+/** Opens `path` for appending, creating it with mode 0600 (a seam for fault injection). */
+export type AuditFileOpener = (path: string) => Promise<AuditFileHandle>;
+
+/** The real opener: `O_WRONLY|O_APPEND|O_CREAT`, mode 0600. */
+export const openForAppend: AuditFileOpener = (path) =>
+  Deno.open(path, { append: true, create: true, mode: 0o600 });
+
+/** What changed at the path since the file was opened. */
+export type PathChange = "none" | "rotated" | "vanished" | "truncated";
+
+/** Describes a non-regular file for a degraded reason. */
+export function describeKind(info: Deno.FileInfo): string {
+  if (info.isDirectory) return "a directory";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  if (info.isFifo) return "a FIFO";
+  if (info.isSocket) return "a socket";
+  return "not a regular file";
+}
+
+/** An audit file opened for appending. */
+export class AuditFile {
+  #path: string;
+  #handle: AuditFileHandle;
+  #dev: number | null;
+  #ino: number | null;
+  #size: number;
+  #needNewline: boolean;
+  #ownEnd: number;
+
+  /** Use {@linkcode AuditFile.open}. */
+  constructor(path: string, handle: AuditFileHandle, info: Deno.FileInfo, needNewline: boolean) {
+    this.#path = path;
+    this.#handle = handle;
+    this.#dev = info.dev ?? null;
+    this.#ino = info.ino ?? null;
+    this.#size = info.size;
+    this.#needNewline = needNewline;
+    this.#ownEnd = info.size;
+  }
+
+  /** Opens (creating) the audit file; throws an Error whose message is the degraded reason. */
+  static async open(path: string, opener: AuditFileOpener, logger: Logger): Promise<AuditFile> {
+    await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // Check before opening: opening a FIFO for writing would block until a reader appears.
+    const before = await statOrNull(path);
+    if (before && !before.isFile) throw new Error(`${path} is ${describeKind(before)}`);
+    const handle = await opener(path);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile) throw new Error(`${path} is ${describeKind(info)}`);
+      if (info.mode !== null && (info.mode & 0o077) !== 0) {
+        try {
+          await Deno.chmod(path, 0o600);
+        } catch (err) {
+          logger.warn("cannot restrict the audit file to mode 0600", { path, error: err });
+        }
+      }
+      const torn = info.size > 0 && !(await endsWithNewline(path, info.size));
+      return new AuditFile(path, handle, info, torn);
+    } catch (err) {
+      handle.close();
+      throw err;
+    }
+  }
+
+  /** Compares the path with the open file: rotated away, vanished, truncated in place, or none. */
+  async check(): Promise<PathChange> {
+    const info = await statOrNull(this.#path);
+    if (!info) return "vanished";
+    if (this.#ino !== null && (info.ino !== this.#ino || info.dev !== this.#dev)) return "rotated";
+    if (info.size < this.#size) {
+      // copytruncate: same inode, cut back. O_APPEND writes land at the new end by themselves.
+      this.#size = info.size;
+      this.#needNewline = info.size > 0 && !(await endsWithNewline(this.#path, info.size));
+      return "truncated";
+    }
+    this.#size = info.size;
+    return "none";
+  }
+
+  /**
+   * Takes the exclusive advisory lock that serializes appends across processes, and reports
+   * whether another writer appended since this handle's last write (its chain head is then on the
+   * file's last line, not in our memory). Pair with {@linkcode AuditFile.unlock}.
+   */
+  async lockForAppend(): Promise<boolean> {
+    if (!this.#handle.lock) return false;
+    await this.#handle.lock(true);
+    try {
+      const info = await this.#handle.stat();
+      const foreign = info.size !== this.#ownEnd;
+      if (foreign) {
+        this.#size = info.size;
+        this.#ownEnd = info.size;
+        this.#needNewline = info.size > 0 && !(await endsWithNewline(this.#path, info.size));
+      }
+      return foreign;
+    } catch (err) {
+      await this.unlock();
+      throw err;
+    }
+  }
+
+  /** Releases the lock taken by {@linkcode AuditFile.lockForAppend}. */
+  async unlock(): Promise<void> {
+    try {
+      await this.#handle.unlock?.();
+    } catch {
+      // closed meanwhile: the lock went with the descriptor
+    }
+  }
+
+  /** Appends one line (with its newline) in one write; separates it from a torn line first. */
+  async writeLine(line: Uint8Array): Promise<void> {
+    let data = line;
+    if (this.#needNewline) {
+      data = new Uint8Array(line.length + 1);
+      data[0] = 10;
+      data.set(line, 1);
+    }
+    let off = 0;
+    try {
+      while (off < data.length) off += await this.#handle.write(data.subarray(off));
+    } finally {
+      this.#size += off;
+      this.#ownEnd += off;
+      if (off > 0) this.#needNewline = off < data.length;
+    }
+  }
+
+  /** Closes the handle (idempotent). */
+  close(): void {
+    try {
+      this.#handle.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
+async function endsWithNewline(path: string, size: number): Promise<boolean> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    await file.seek(size - 1, Deno.SeekMode.Start);
+    const buf = new Uint8Array(1);
+    const n = await file.read(buf);
+    return n !== 1 || buf[0] === 10;
+  } finally {
+    file.close();
+  }
+}
