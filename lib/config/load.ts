@@ -25,6 +25,10 @@ export interface Config {
   readonly policyAllow: string;
   readonly confirmTier3: boolean;
   readonly confirmTtl: number;
+  readonly maxSessions: number;
+  readonly sessionBufferBytes: number;
+  readonly sessionIdleTimeout: number;
+  readonly sessionMaxLifetime: number;
   readonly stateDir: string;
   readonly auditPath: string;
   readonly auditStderr: boolean;

@@ -12,6 +12,15 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** `null` = /dev/null; `piped` = a stream the caller writes. */
   stdin: "null" | "piped";
+  /** `piped` (default) or `null` (e.g. a PTY child whose stdio is the terminal). */
+  stdout?: "piped" | "null";
+  /** `piped` (default) or `null`. */
+  stderr?: "piped" | "null";
+  /**
+   * New session and process group (default true). A PTY child sets this false because it makes
+   * its own session with `setsid -c` (which would otherwise fork away from the tracked pid).
+   */
+  detached?: boolean;
 }
 
 /** A spawned child as the runner needs it. */
@@ -20,9 +29,9 @@ export interface SpawnedProcess {
   readonly pid: number;
   /** Writable stdin when piped, else null. */
   readonly stdin: WritableStream<Uint8Array> | null;
-  /** The child's stdout. */
+  /** The child's stdout (an empty stream when not piped). */
   readonly stdout: ReadableStream<Uint8Array>;
-  /** The child's stderr. */
+  /** The child's stderr (an empty stream when not piped). */
   readonly stderr: ReadableStream<Uint8Array>;
   /** Resolves when the process exits. */
   readonly status: Promise<Deno.CommandStatus>;
@@ -39,15 +48,16 @@ export const spawnDeno: Spawner = (argv, options) => {
     env: options.env,
     clearEnv: true,
     stdin: options.stdin,
-    stdout: "piped",
-    stderr: "piped",
-    detached: true,
+    stdout: options.stdout ?? "piped",
+    stderr: options.stderr ?? "piped",
+    detached: options.detached ?? true,
   }).spawn();
+  const empty = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
   return {
     pid: child.pid,
     stdin: options.stdin === "piped" ? child.stdin : null,
-    stdout: child.stdout,
-    stderr: child.stderr,
+    stdout: (options.stdout ?? "piped") === "piped" ? child.stdout : empty(),
+    stderr: (options.stderr ?? "piped") === "piped" ? child.stderr : empty(),
     status: child.status,
   };
 };
