@@ -1,0 +1,2 @@
+/** The text every redacted secret is replaced with. */
+export const REDACTED = "[REDACTED]";
