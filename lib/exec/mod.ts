@@ -20,6 +20,7 @@ export {
   validateEnvOverlay,
 } from "./env.ts";
 export { groupAlive, liveProcessGroups, ProcessGroups, signalGroup } from "./process_groups.ts";
+export { parseStat, type ProcessEntry, processTable } from "./process_table.ts";
 export {
   checkCwd,
   type CommandSpec,

@@ -2,7 +2,10 @@
  * Tracks the process groups the server started. Children outlive Deno on every kind of exit, so
  * the server records each group and kills what is left of it on shutdown. Groups whose leader
  * exited stay tracked while any member lives; a sweep drops empty ones.
+ * Liveness comes from the process table (see process_table.ts). Zombies do not count as live: they
+ * hold nothing and, under an init that does not reap orphans, would linger forever.
  */
+import { processTable } from "./process_table.ts";
 
 /** Signals a whole process group; false if the group no longer exists. */
 export function signalGroup(pgid: number, signal: Deno.Signal): boolean {
@@ -15,28 +18,10 @@ export function signalGroup(pgid: number, signal: Deno.Signal): boolean {
   }
 }
 
-/** The set of live process-group ids on this machine, read from /proc (Linux). */
+/** The set of live (non-zombie) process-group ids on this machine. */
 export function liveProcessGroups(): Set<number> {
   const groups = new Set<number>();
-  let entries: Iterable<Deno.DirEntry>;
-  try {
-    entries = Deno.readDirSync("/proc");
-  } catch {
-    return groups;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      // "pid (comm) state ppid pgrp ..." — comm may hold spaces and parens; parse after the last ')'.
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const state = rest[0];
-      if (state === "Z" || state === "X") continue; // zombies hold no resources worth a signal
-      groups.add(Number(rest[2]));
-    } catch {
-      // the process exited while we looked
-    }
-  }
+  for (const e of processTable()) if (!e.defunct) groups.add(e.pgid);
   return groups;
 }
 
@@ -73,7 +58,7 @@ export class ProcessGroups {
 
   /**
    * Terminates every tracked group: SIGTERM, wait up to `graceMs` for them to go, then SIGKILL.
-   * Used on shutdown.
+   * Used on shutdown. Returns how many groups still had members.
    */
   async killAll(graceMs = 2000): Promise<number> {
     this.sweep();
@@ -81,12 +66,11 @@ export class ProcessGroups {
     if (targets.length === 0) return 0;
     for (const g of targets) signalGroup(g, "SIGTERM");
     const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline) {
-      const live = liveProcessGroups();
-      if (!targets.some((g) => live.has(g))) break;
+    let live = liveProcessGroups();
+    while (Date.now() < deadline && targets.some((g) => live.has(g))) {
       await new Promise((r) => setTimeout(r, 25));
+      live = liveProcessGroups();
     }
-    const live = liveProcessGroups();
     for (const g of targets) {
       if (live.has(g)) signalGroup(g, "SIGKILL");
       this.#groups.delete(g);

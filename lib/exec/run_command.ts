@@ -35,7 +35,7 @@ export interface RunCommandOptions {
   groups?: ProcessGroups;
   /** Process creation seam (default: Deno.Command). */
   spawner?: Spawner;
-  /** Sees every output chunk as it arrives (progress). */
+  /** Sees every output chunk as it arrives (progress); the bytes are only valid during the call. */
   onOutput?: (chunk: Uint8Array, stream: "stdout" | "stderr") => void;
 }
 
@@ -132,24 +132,39 @@ function argvFor(spec: CommandSpec, merge: boolean, env: Record<string, string>)
   return merge ? ["/bin/sh", "-c", MERGE_WRAPPER, ...argv] : argv;
 }
 
+const READ_CHUNK = 64 * 1024;
+
 async function pump(
   stream: ReadableStream<Uint8Array>,
   sink: BoundedCollector,
   onChunk: ((c: Uint8Array) => void) | undefined,
   cancelOn: Promise<void>,
 ): Promise<void> {
-  const reader = stream.getReader();
+  // A BYOB reader reuses one buffer, so streaming gigabytes creates no garbage and the peak
+  // memory stays flat; streams that are not byte streams (test fakes) fall back to chunks.
+  let byob: ReadableStreamBYOBReader | null = null;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+  try {
+    byob = stream.getReader({ mode: "byob" });
+    reader = byob;
+  } catch {
+    reader = stream.getReader();
+  }
   let stop = false;
   cancelOn.then(() => {
     stop = true;
     reader.cancel().catch(() => {});
   });
+  let buf = new Uint8Array(READ_CHUNK);
   try {
     while (!stop) {
-      const { value, done } = await reader.read();
-      if (done) break;
+      const { value, done } = byob
+        ? await byob.read(buf)
+        : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      if (done || !value) break;
       sink.push(value);
-      onChunk?.(value);
+      onChunk?.(value); // valid only during the call: the buffer is reused
+      if (byob) buf = new Uint8Array(value.buffer as ArrayBuffer, 0, READ_CHUNK);
     }
   } catch {
     // cancelled or the pipe broke: what was read is kept
@@ -238,7 +253,7 @@ export async function runCommand(
       if (ended === "timeout") signalGroup(pid, "SIGKILL");
       // End-of-output can precede the kernel finishing a member's exit; confirm the group is gone.
       const until = Date.now() + grace + 1000;
-      while (groupAlive(pid) && Date.now() < until) {
+      while (Date.now() < until && groupAlive(pid)) {
         await new Promise((r) => setTimeout(r, 10));
         if (Date.now() > until - 1000) signalGroup(pid, "SIGKILL");
       }

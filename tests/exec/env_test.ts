@@ -30,8 +30,14 @@ Deno.test("buildChildEnv() withholds the server's own settings and named credent
 });
 
 Deno.test("validateEnvOverlay() names the bad key", () => {
-  assert.throws(() => validateEnvOverlay({ "1BAD": "x" }), /env: "1BAD" is not a valid variable name/);
-  assert.throws(() => validateEnvOverlay({ OK: 3 as unknown as string }), /env\.OK: must be a string/);
+  assert.throws(
+    () => validateEnvOverlay({ "1BAD": "x" }),
+    /env: "1BAD" is not a valid variable name/,
+  );
+  assert.throws(
+    () => validateEnvOverlay({ OK: 3 as unknown as string }),
+    /env\.OK: must be a string/,
+  );
   assert.throws(() => validateEnvOverlay({ OK: "a\0b" }), /NUL/);
   assert.deepEqual(validateEnvOverlay({ A: "1", B: null }), { A: "1", B: null });
 });

@@ -74,7 +74,11 @@ Deno.test("runCommand() cancel through AbortSignal kills the process group", asy
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 300);
   const started = Date.now();
-  const r = await runCommand({ shell: "echo hi; sleep 100" }, { ...base, signal: ac.signal, killGraceMs: 300 });
+  const r = await runCommand({ shell: "echo hi; sleep 100" }, {
+    ...base,
+    signal: ac.signal,
+    killGraceMs: 300,
+  });
   assert.equal(r.cancelled, true);
   assert.equal(r.timedOut, false);
   assert.equal(r.stdout.text, "hi\n");
@@ -91,7 +95,10 @@ Deno.test("runCommand() terminates background processes that keep the output ope
 });
 
 Deno.test("runCommand() streams 100 MB within the cap and hashes every byte", async () => {
-  const big = await runCommand({ shell: "yes 0123456789 | head -c 100000000" }, { ...base, maxOutput: 4096 });
+  const big = await runCommand({ shell: "yes 0123456789 | head -c 100000000" }, {
+    ...base,
+    maxOutput: 4096,
+  });
   assert.equal(big.stdout.bytes, 100_000_000);
   assert.equal(big.truncated, true);
   assert.ok(big.stdout.text.length < 4200);
@@ -112,8 +119,14 @@ Deno.test("runCommand() runs an argv without a shell and explains a missing prog
 Deno.test("runCommand() uses cwd and names a bad one", async () => {
   const r = await runCommand({ shell: "pwd" }, { ...base, cwd: "/tmp" });
   assert.equal(r.stdout.text, "/tmp\n");
-  await assert.rejects(() => runCommand({ shell: "pwd" }, { ...base, cwd: "/no/such/dir" }), /cwd: no such directory/);
-  await assert.rejects(() => runCommand({ shell: "pwd" }, { ...base, cwd: "/etc/hostname" }), /cwd: not a directory/);
+  await assert.rejects(
+    () => runCommand({ shell: "pwd" }, { ...base, cwd: "/no/such/dir" }),
+    /cwd: no such directory/,
+  );
+  await assert.rejects(
+    () => runCommand({ shell: "pwd" }, { ...base, cwd: "/etc/hostname" }),
+    /cwd: not a directory/,
+  );
 });
 
 Deno.test("runCommand() reports death by signal", async () => {
@@ -129,4 +142,29 @@ Deno.test("ProcessGroups.killAll() terminates groups left behind", async () => {
   assert.equal(pidAlive(bg), true, "detached from the pipe, the sleep survives the call");
   assert.equal(await groups.killAll(1000), 1);
   assert.equal(pidAlive(bg), false);
+});
+
+Deno.test("ProcessGroups works under the relay-shell permission set, where /proc is off limits", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=relay-shell", "--no-prompt", "tests/fixtures/groups_probe.ts"],
+    cwd: new URL("../../", import.meta.url).pathname,
+    env: {
+      DENO_NO_UPDATE_CHECK: "1",
+      NO_COLOR: "1",
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+  assert.equal(
+    r.procDenied,
+    true,
+    "Deno requires --allow-all for /proc, so the fallback is exercised",
+  );
+  assert.equal(r.aliveBefore, true);
+  assert.equal(r.killed, 1);
+  assert.equal(r.aliveAfter, false);
+  assert.equal(pidAlive(r.sleeper), false);
 });
