@@ -1,0 +1,50 @@
+/**
+ * zod → JSON Schema for `tools/list`, compacted: context is the model's scarcest resource, so
+ * the listing drops what carries no information (the `$schema` URI, the safe-integer bounds zod
+ * adds to every integer, `propertyNames: string`, nullable `anyOf` pairs).
+ */
+import { z } from "zod";
+
+const SAFE_MIN = Number.MIN_SAFE_INTEGER;
+const SAFE_MAX = Number.MAX_SAFE_INTEGER;
+
+type Json = Record<string, unknown>;
+
+function compact(node: unknown, isOutput: boolean): unknown {
+  if (Array.isArray(node)) return node.map((n) => compact(n, isOutput));
+  if (node === null || typeof node !== "object") return node;
+  const src = node as Json;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(src)) {
+    if (k === "$schema") continue;
+    if (k === "minimum" && v === SAFE_MIN) continue;
+    if (k === "maximum" && v === SAFE_MAX) continue;
+    if (k === "propertyNames") continue;
+    if (isOutput && k === "additionalProperties" && v === false) continue;
+    out[k] = compact(v, isOutput);
+  }
+  // {anyOf: [{type: X, ...}, {type: "null"}]} -> {type: [X, "null"], ...}
+  const any = out.anyOf;
+  if (Array.isArray(any) && any.length === 2) {
+    const [a, b] = any as Json[];
+    const nullIdx = a?.type === "null" ? 0 : b?.type === "null" ? 1 : -1;
+    if (nullIdx >= 0) {
+      const other = (nullIdx === 0 ? b : a) as Json;
+      if (typeof other.type === "string" && !("anyOf" in other)) {
+        delete out.anyOf;
+        Object.assign(out, other, { type: [other.type, "null"] });
+      }
+    }
+  }
+  return out;
+}
+
+/** The compact JSON Schema of a tool's input (`io: "input"`: defaults are optional). */
+export function inputJsonSchema(schema: z.ZodType): Json {
+  return compact(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }), false) as Json;
+}
+
+/** The compact JSON Schema of a tool's structured output. */
+export function outputJsonSchema(schema: z.ZodType): Json {
+  return compact(z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }), true) as Json;
+}

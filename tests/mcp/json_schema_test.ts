@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { inputJsonSchema, outputJsonSchema } from "../../lib/mcp/mod.ts";
+
+Deno.test("inputJsonSchema() drops noise but keeps bounds, required and strictness", () => {
+  const s = inputJsonSchema(z.strictObject({
+    command: z.string().min(1),
+    timeout: z.number().min(0).meta({ minimum: 1, maximum: 900 }).optional(),
+    n: z.int().optional(),
+    env: z.record(z.string(), z.string().nullable()).optional(),
+  }));
+  assert.deepEqual(s, {
+    type: "object",
+    properties: {
+      command: { type: "string", minLength: 1 },
+      timeout: { type: "number", minimum: 1, maximum: 900 },
+      n: { type: "integer" },
+      env: { type: "object", additionalProperties: { type: ["string", "null"] } },
+    },
+    required: ["command"],
+    additionalProperties: false,
+  });
+});
+
+Deno.test("outputJsonSchema() folds nullable anyOf into a type list and drops additionalProperties:false", () => {
+  const s = outputJsonSchema(
+    z.object({ exit_code: z.int().nullable(), out: z.string().optional() }),
+  );
+  assert.deepEqual(s, {
+    type: "object",
+    properties: { exit_code: { type: ["integer", "null"] }, out: { type: "string" } },
+    required: ["exit_code"],
+  });
+});
