@@ -173,7 +173,7 @@ export class AuditLog {
           if (await file.lockForAppend()) await this.#resyncHead();
           locked = true;
           const sealed = sealRecord(fields, { chain: this.#chain, head: this.#head });
-          await file.writeLine(this.#encoder.encode(sealed.line + "\n"));
+          file.writeLine(this.#encoder.encode(sealed.line + "\n"));
           this.#advance(sealed);
           this.#written++;
           if (this.#echo) this.#copyToStderr(sealed.line);
@@ -181,7 +181,7 @@ export class AuditLog {
         } catch (err) {
           this.#degrade(`cannot write ${this.#path}: ${message(err)}`);
         } finally {
-          if (locked) await file.unlock();
+          if (locked) file.unlock();
         }
       }
       const sealed = sealRecord(fields, { chain: this.#chain, head: this.#head });

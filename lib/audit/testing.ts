@@ -19,12 +19,12 @@ export class FullDiskOpener {
     if (this.openError) throw this.openError;
     const file = await openForAppend(path);
     return {
-      write: async (data) => {
-        if (!this.full) return await file.write(data);
-        using dev = await Deno.open("/dev/full", { write: true });
-        return await dev.write(data);
+      writeSync: (data) => {
+        if (!this.full) return file.writeSync(data);
+        using dev = Deno.openSync("/dev/full", { write: true });
+        return dev.writeSync(data);
       },
-      stat: () => file.stat(),
+      statSync: () => file.statSync(),
       close: () => file.close(),
     };
   };

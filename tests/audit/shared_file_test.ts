@@ -25,7 +25,13 @@ Deno.test("AuditLog keeps one valid chain while another process appends concurre
     const path = `${dir}/audit.jsonl`;
     const log = await AuditLog.open({ path, logger: silentLogger });
     const other = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("../fixtures/audit_writer.ts", import.meta.url).pathname, path, "150"],
+      args: [
+        "run",
+        "-A",
+        new URL("../fixtures/audit_writer.ts", import.meta.url).pathname,
+        path,
+        "150",
+      ],
       stdout: "null",
       stderr: "piped",
     }).spawn();
