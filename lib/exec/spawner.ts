@@ -1,7 +1,13 @@
 /**
- * The process-creation seam. The real spawner is the only `Deno.Command` user in the project:
- * every child gets `detached: true`, so it leads a new session and process group
- * (pgid = sid = pid) and a signal to `-pid` reaches its whole tree.
+ * The process-creation seam. The real spawner is the only `Deno.Command` user in the project
+ * (besides the `ps` fallback of the process table): every child leads a new session and process
+ * group (pgid = sid = pid), so a signal to `-pid` reaches its whole tree.
+ *
+ * The new session comes from util-linux `setsid` put in front of the program, not from Deno's
+ * `detached: true`: `detached` makes Deno fork (copying the page tables of a process that maps
+ * gigabytes for V8 and WASM: 2.2 ms per spawn measured) where a plain spawn uses posix_spawn
+ * (0.6 ms); `setsid`, not being a group leader, calls setsid(2) and execs the program in place
+ * (1.1 ms). Without `setsid` on PATH the spawner falls back to `detached: true`.
  */
 
 /** Options for one spawn. */
@@ -40,17 +46,40 @@ export interface SpawnedProcess {
 /** Creates a process from an argv (argv[0] is a path or a PATH-resolvable name). */
 export type Spawner = (argv: string[], options: SpawnOptions) => SpawnedProcess;
 
+let setsidPath: string | null | undefined;
+
+/** util-linux `setsid`, if installed (looked up once). */
+function findSetsid(): string | null {
+  if (setsidPath !== undefined) return setsidPath;
+  setsidPath = null;
+  for (const p of ["/usr/bin/setsid", "/bin/setsid"]) {
+    try {
+      if (Deno.statSync(p).isFile) {
+        setsidPath = p;
+        break;
+      }
+    } catch {
+      // not here
+    }
+  }
+  return setsidPath;
+}
+
 /** The real spawner, backed by `Deno.Command`. */
 export const spawnDeno: Spawner = (argv, options) => {
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
+  const newSession = options.detached ?? true;
+  const setsid = newSession ? findSetsid() : null;
+  const program = setsid ?? argv[0];
+  const args = setsid ? argv : argv.slice(1);
+  const child = new Deno.Command(program, {
+    args,
     cwd: options.cwd,
     env: options.env,
     clearEnv: true,
     stdin: options.stdin,
     stdout: options.stdout ?? "piped",
     stderr: options.stderr ?? "piped",
-    detached: options.detached ?? true,
+    detached: newSession && !setsid,
   }).spawn();
   const empty = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
   return {
