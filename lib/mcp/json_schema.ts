@@ -5,6 +5,15 @@
  */
 import { z } from "zod";
 
+/**
+ * Meta key that keeps a secondary output field out of the listed schema (`.meta(detail)`); the
+ * field is still returned and documented in docs/tools.md.
+ */
+export const DETAIL = "x-detail";
+
+/** `.meta()` argument marking an output field as detail. */
+export const detail: Readonly<Record<string, unknown>> = Object.freeze({ [DETAIL]: true });
+
 const SAFE_MIN = Number.MIN_SAFE_INTEGER;
 const SAFE_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -44,7 +53,34 @@ export function inputJsonSchema(schema: z.ZodType): Json {
   return compact(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }), false) as Json;
 }
 
-/** The compact JSON Schema of a tool's structured output. */
+/**
+ * The compact JSON Schema of a tool's structured output: top-level property types only, no
+ * `required` list, nested objects and arrays reduced to their type. Clients validate
+ * `structuredContent` against it; the field-by-field reference is docs/tools.md.
+ */
 export function outputJsonSchema(schema: z.ZodType): Json {
-  return compact(z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }), true) as Json;
+  const full = compact(
+    z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }),
+    true,
+  ) as Json;
+  const props = (full.properties ?? {}) as Record<string, Json>;
+  const shallow: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(props)) {
+    if (v[DETAIL] === true) continue; // documented in docs/tools.md, not listed
+    shallow[k] = typeOnly(v);
+  }
+  return { type: "object", properties: shallow };
+}
+
+function typeOnly(node: Json): Json {
+  if (node.type !== undefined) return { type: node.type };
+  if (Array.isArray(node.anyOf)) {
+    const types = [
+      ...new Set(
+        (node.anyOf as Json[]).flatMap((n) => (n.type === undefined ? [] : [n.type].flat())),
+      ),
+    ];
+    if (types.length) return { type: types.length === 1 ? types[0] : types };
+  }
+  return {};
 }

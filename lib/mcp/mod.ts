@@ -15,7 +15,7 @@ export {
   staticBearerAuthenticator,
 } from "./http_handler.ts";
 export { buildInstructions } from "./instructions.ts";
-export { inputJsonSchema, outputJsonSchema } from "./json_schema.ts";
+export { DETAIL, detail, inputJsonSchema, outputJsonSchema } from "./json_schema.ts";
 export {
   annotationsFor,
   createServerFactory,

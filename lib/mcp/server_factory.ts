@@ -29,7 +29,7 @@ export interface ListedTool {
   /** JSON Schema of `structuredContent`. */
   outputSchema: JsonObjectSchema;
   /** MCP annotations derived from the tier and hints. */
-  annotations: Record<string, unknown>;
+  annotations: Record<string, boolean>;
 }
 
 /** A JSON Schema whose root is an object. */
@@ -52,16 +52,21 @@ export interface ServerFactoryOptions {
   logger: Logger;
 }
 
-/** MCP annotations for a tool, following its tier. */
-export function annotationsFor(tool: AnyTool): Record<string, unknown> {
+/**
+ * MCP annotations for a tool, following its tier. Only hints that differ from the spec's defaults
+ * (readOnly false, destructive true, idempotent false, openWorld true) are listed: context is the
+ * model's scarcest resource and `tools/list` must stay small.
+ */
+export function annotationsFor(tool: AnyTool): Record<string, boolean> {
   const readOnly = tool.readOnly === true || tool.tier === 0;
-  return {
-    title: tool.title,
-    readOnlyHint: readOnly,
-    destructiveHint: !readOnly && (tool.hints?.destructive ?? tool.tier >= 2),
-    idempotentHint: readOnly || (tool.hints?.idempotent ?? false),
-    openWorldHint: tool.hints?.openWorld ?? false,
-  };
+  const a: Record<string, boolean> = {};
+  if (readOnly) a.readOnlyHint = true;
+  else {
+    if (!(tool.hints?.destructive ?? tool.tier >= 2)) a.destructiveHint = false;
+    if (tool.hints?.idempotent) a.idempotentHint = true;
+  }
+  if (!(tool.hints?.openWorld ?? false)) a.openWorldHint = false;
+  return a;
 }
 
 /** Builds the `tools/list` entries once. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { inputJsonSchema, outputJsonSchema } from "../../lib/mcp/mod.ts";
+import { detail, inputJsonSchema, outputJsonSchema } from "../../lib/mcp/mod.ts";
 
 Deno.test("inputJsonSchema() drops noise but keeps bounds, required and strictness", () => {
   const s = inputJsonSchema(z.strictObject({
@@ -22,13 +22,21 @@ Deno.test("inputJsonSchema() drops noise but keeps bounds, required and strictne
   });
 });
 
-Deno.test("outputJsonSchema() folds nullable anyOf into a type list and drops additionalProperties:false", () => {
-  const s = outputJsonSchema(
-    z.object({ exit_code: z.int().nullable(), out: z.string().optional() }),
-  );
+Deno.test("outputJsonSchema() lists top-level property types only and leaves detail fields out", () => {
+  const s = outputJsonSchema(z.object({
+    exit_code: z.int().nullable(),
+    out: z.string().optional(),
+    nested: z.object({ a: z.string() }),
+    list: z.array(z.object({ b: z.int() })),
+    hidden: z.int().meta(detail),
+  }));
   assert.deepEqual(s, {
     type: "object",
-    properties: { exit_code: { type: ["integer", "null"] }, out: { type: "string" } },
-    required: ["exit_code"],
+    properties: {
+      exit_code: { type: ["integer", "null"] },
+      out: { type: "string" },
+      nested: { type: "object" },
+      list: { type: "array" },
+    },
   });
 });
