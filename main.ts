@@ -1,0 +1,330 @@
+/**
+ * relay-shell: the composition root. Parses the command line, loads the configuration, builds
+ * the services, and serves MCP over stdio or HTTP. Importing this module has no side effects.
+ * @module
+ */
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
+import denoJson from "./deno.json" with { type: "json" };
+import { AuditLog, tailAudit, verifyAuditFile } from "./lib/audit/mod.ts";
+import { type Command, parseCommandLine, USAGE, UsageError } from "./lib/cli/mod.ts";
+import { type Config, ConfigError, loadConfig } from "./lib/config/mod.ts";
+import { ProcessGroups } from "./lib/exec/mod.ts";
+import { createLogger, flushLogs, type Logger, writeStderrLine } from "./lib/log/mod.ts";
+import {
+  buildInstructions,
+  createHttpHandler,
+  createServerFactory,
+  defaultAllowedHosts,
+  defaultAllowedOrigins,
+  type HttpAuthenticator,
+  type HttpHandler,
+  isLoopbackHost,
+  serveHttpTransport,
+  serveStdioTransport,
+  staticBearerAuthenticator,
+} from "./lib/mcp/mod.ts";
+import {
+  CommandClassifier,
+  compilePolicyPattern,
+  ConfirmationBroker,
+  Policy,
+  PolicyPatternError,
+} from "./lib/policy/mod.ts";
+import { Redactor } from "./lib/redact/mod.ts";
+import { Runner } from "./lib/runner/mod.ts";
+import { SessionRegistry } from "./lib/sessions/mod.ts";
+import { buildTools, type ToolDeps } from "./tools/mod.ts";
+
+/** The relay-shell version (from deno.json). */
+export const VERSION: string = denoJson.version;
+
+const PERMISSION_NAMES = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+
+/** The Deno permissions this process holds, by name (`granted`, `prompt` or `denied`). */
+export function grantedPermissions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of PERMISSION_NAMES) {
+    try {
+      out[name] = Deno.permissions.querySync({ name } as Deno.PermissionDescriptor).state;
+    } catch {
+      out[name] = "unknown";
+    }
+  }
+  return out;
+}
+
+function say(text: string): void {
+  // CLI subcommands (never the server) print their answer on stdout.
+  Deno.stdout.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
+}
+
+function complain(text: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(`relay-shell: ${text}\n`));
+}
+
+/** Services shared by both transports. */
+interface Services {
+  config: Config;
+  logger: Logger;
+  audit: AuditLog;
+  groups: ProcessGroups;
+  sessions: SessionRegistry;
+  runner: Runner;
+  instructions: string;
+  shutdown: AbortController;
+}
+
+async function buildServices(config: Config, transport: string): Promise<Services> {
+  const redactor = new Redactor();
+  const logger = createLogger({ level: config.logLevel, redact: (l) => redactor.redact(l) });
+  const deny = compilePolicyPattern(config.policyDeny, "RELAY_SHELL_POLICY_DENY");
+  const allow = compilePolicyPattern(config.policyAllow, "RELAY_SHELL_POLICY_ALLOW");
+  const classifier = await CommandClassifier.create();
+  const policy = new Policy({ mode: config.policyMode, deny, allow, classifier });
+  const audit = await AuditLog.open({
+    path: config.auditPath,
+    chain: config.auditChain,
+    stderr: config.auditStderr,
+    logger,
+    // AUDIT copies bypass the log level; they pass through redaction like every stderr line.
+    writeStderr: (line) => writeStderrLine(redactor.redact(line)),
+  });
+  const broker = config.confirmTier3
+    ? new ConfirmationBroker({ ttlMs: config.confirmTtl * 1000 })
+    : null;
+  const groups = new ProcessGroups();
+  const sessions = new SessionRegistry({
+    maxSessions: config.maxSessions,
+    bufferBytes: config.sessionBufferBytes,
+    idleTimeoutMs: config.sessionIdleTimeout * 1000,
+    maxLifetimeMs: config.sessionMaxLifetime * 1000,
+    logger,
+  });
+  const shutdown = new AbortController();
+  const deps: ToolDeps = {
+    config,
+    groups,
+    sessions,
+    audit,
+    broker,
+    redactor,
+    logger,
+    facts: {
+      version: VERSION,
+      transport,
+      protocolVersions: SUPPORTED_PROTOCOL_VERSIONS,
+      permissions: grantedPermissions(),
+    },
+  };
+  const runner = new Runner({
+    tools: buildTools(deps),
+    policy,
+    redactor,
+    audit,
+    confirm: broker,
+    confirmTtlSeconds: config.confirmTtl,
+    maxResultBytes: config.maxOutputHard,
+    logger,
+    shutdownSignal: shutdown.signal,
+  });
+  return {
+    config,
+    logger,
+    audit,
+    groups,
+    sessions,
+    runner,
+    instructions: buildInstructions(config.toolsets),
+    shutdown,
+  };
+}
+
+async function readToken(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new ConfigError(
+      "RELAY_SHELL_HTTP_TOKEN_FILE",
+      `cannot read ${path}: ${(err as Error).message}`,
+    );
+  }
+  const token = text.trim();
+  if (token.length < 16 || /\s/.test(token)) {
+    throw new ConfigError(
+      "RELAY_SHELL_HTTP_TOKEN_FILE",
+      `${path} must hold one token of at least 16 characters without spaces`,
+    );
+  }
+  return token;
+}
+
+async function serve(config: Config): Promise<number> {
+  const s = await buildServices(config, config.transport);
+  const { logger } = s;
+  const factory = createServerFactory({
+    runner: s.runner,
+    version: VERSION,
+    instructions: s.instructions,
+    logger,
+  });
+  const sweeper = setInterval(() => s.groups.sweep(), 30_000);
+  Deno.unrefTimer(sweeper);
+
+  let stopped = false;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const stop = async (why: string) => {
+    if (stopped) return;
+    stopped = true;
+    logger.info("shutting down", { reason: why });
+    s.shutdown.abort(new Error(`server shutting down (${why})`));
+    clearInterval(sweeper);
+    await s.sessions.closeAll();
+    const killed = await s.groups.killAll(2000);
+    if (killed) logger.info("terminated leftover process groups", { count: killed });
+    await s.audit.close();
+    done();
+  };
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => stop(sig));
+  }
+
+  if (config.transport === "stdio") {
+    const conn = serveStdioTransport(factory, logger);
+    logger.info("serving MCP on stdio", {
+      version: VERSION,
+      audit: config.auditPath,
+      policy: config.policyMode,
+    });
+    conn.closed.then(() => stop("stdin closed"));
+    await finished;
+    await conn.close().catch(() => {});
+  } else {
+    let authenticator: HttpAuthenticator | undefined;
+    if (config.httpTokenFile) {
+      authenticator = staticBearerAuthenticator(await readToken(config.httpTokenFile));
+    }
+    if (!isLoopbackHost(config.httpHost) && !authenticator && !config.httpAllowUnauthenticated) {
+      throw new ConfigError(
+        "RELAY_SHELL_HTTP_HOST",
+        `refusing to bind non-loopback address ${config.httpHost} without authentication; set RELAY_SHELL_HTTP_TOKEN_FILE (or RELAY_SHELL_HTTP_ALLOW_UNAUTHENTICATED=true to force)`,
+      );
+    }
+    const listenAbort = new AbortController();
+    // Port 0 means "any": bind first, then build the allowlists from the real port. Requests
+    // cannot arrive before the handler exists: they are served after this synchronous block.
+    const box: { handler?: HttpHandler } = {};
+    const serving = serveHttpTransport({
+      fetch: (req) => box.handler!.fetch(req),
+      close: () => box.handler?.close() ?? Promise.resolve(),
+    }, { hostname: config.httpHost, port: config.httpPort, signal: listenAbort.signal, logger });
+    const port = serving.addr.port;
+    const hosts = defaultAllowedHosts(config.httpHost, port, config.httpAllowedHosts);
+    const handler = createHttpHandler({
+      factory,
+      allowedHosts: hosts,
+      allowedOrigins: defaultAllowedOrigins(hosts, config.httpAllowedOrigins),
+      authenticator,
+      logger,
+    });
+    box.handler = handler;
+    const shown = config.httpHost.includes(":") ? `[${config.httpHost}]` : config.httpHost;
+    logger.info(`listening on http://${shown}:${port}/mcp`, {
+      version: VERSION,
+      auth: authenticator ? "bearer" : "none",
+      audit: config.auditPath,
+      policy: config.policyMode,
+    });
+    await finished;
+    listenAbort.abort();
+    await handler.close().catch(() => {});
+    await serving.finished.catch(() => {});
+  }
+  logger.info("stopped");
+  return 0;
+}
+
+async function checkConfig(config: Config, json: boolean): Promise<number> {
+  const s = await buildServices(config, config.transport);
+  const st = s.audit.status();
+  await s.sessions.closeAll();
+  await s.audit.close();
+  const tools = s.runner.tools.map((t) => t.name);
+  const report = { ok: !st.degraded, config, audit: st, tools };
+  if (json) say(JSON.stringify(report, null, 2));
+  else {
+    say(`configuration OK${config.configFile ? ` (file ${config.configFile})` : ""}`);
+    say(`transport ${config.transport}, policy ${config.policyMode}, ${tools.length} tools`);
+    say(`audit ${st.path}${st.degraded ? ` DEGRADED: ${st.reason}` : ""}`);
+  }
+  return st.degraded ? 2 : 0;
+}
+
+function auditPath(cmd: { path?: string; config?: string }): string {
+  return cmd.path ?? loadConfig({ file: cmd.config }).auditPath;
+}
+
+/** Runs one command line; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let cmd: Command;
+  try {
+    cmd = parseCommandLine(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      complain(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  try {
+    switch (cmd.kind) {
+      case "help":
+        say(USAGE);
+        return 0;
+      case "version":
+        say(`relay-shell ${VERSION} (deno ${Deno.version.deno})`);
+        return 0;
+      case "serve":
+        return await serve(loadConfig({ file: cmd.config }));
+      case "check-config":
+        return await checkConfig(loadConfig({ file: cmd.config }), cmd.json);
+      case "audit-verify": {
+        const r = await verifyAuditFile(auditPath(cmd), { segment: cmd.segment });
+        if (cmd.json) say(JSON.stringify(r));
+        else {say(
+            r.ok
+              ? `audit chain intact: ${r.chained_records} records (seq ${r.start_seq}..${r.head_seq}) in ${r.path}`
+              : `audit chain BROKEN in ${r.path}${
+                r.broken_at ? ` at line ${r.broken_at}` : ""
+              }: ${r.reason}`,
+          );}
+        return r.ok ? 0 : 2;
+      }
+      case "audit-tail": {
+        const records = await tailAudit(auditPath(cmd), {
+          lines: cmd.lines,
+          tool: cmd.tool,
+          tier: cmd.tier,
+          denied: cmd.denied,
+        });
+        if (cmd.json) say(JSON.stringify(records));
+        else for (const r of records) say(JSON.stringify(r));
+        return 0;
+      }
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof PolicyPatternError) {
+      complain(err.message);
+      return 2;
+    }
+    complain(`fatal: ${(err as Error)?.stack ?? String(err)}`);
+    return 1;
+  } finally {
+    flushLogs();
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

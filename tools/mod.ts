@@ -1,0 +1,24 @@
+/**
+ * @module
+ * Every tool group, assembled and filtered by `RELAY_SHELL_TOOLSETS`. One file per group; each
+ * builds its definitions from the shared {@linkcode ToolDeps}.
+ */
+import type { ToolDefinition } from "../lib/runner/mod.ts";
+import { adminTools, confirmTool } from "./admin.ts";
+import type { ToolDeps } from "./deps.ts";
+import { localTools } from "./local.ts";
+import { sessionTools } from "./sessions.ts";
+
+export type { ServerFacts, ToolDeps } from "./deps.ts";
+export { execOutputSchema, execToolResult } from "./local.ts";
+
+/** All tools of the enabled groups, in a stable order; operation_confirm whenever confirmation is on. */
+export function buildTools(deps: ToolDeps): ToolDefinition[] {
+  const on = new Set<string>(deps.config.toolsets);
+  const sessions = deps.sessions ? sessionTools({ ...deps, sessions: deps.sessions }) : [];
+  const tools = [...localTools(deps), ...sessions, ...adminTools(deps)].filter((t) =>
+    on.has(t.toolset)
+  );
+  if (deps.broker) tools.push(confirmTool(deps));
+  return tools;
+}
