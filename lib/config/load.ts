@@ -29,6 +29,13 @@ export interface Config {
   readonly sessionBufferBytes: number;
   readonly sessionIdleTimeout: number;
   readonly sessionMaxLifetime: number;
+  readonly sshConfig: string;
+  readonly inventory: string;
+  readonly sshKnownHosts: "strict" | "accept-new" | "ignore";
+  readonly sshConnectTimeout: number;
+  readonly sshKeepalive: number;
+  readonly sshIdleTimeout: number;
+  readonly maxConns: number;
   readonly stateDir: string;
   readonly auditPath: string;
   readonly auditStderr: boolean;
@@ -201,7 +208,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(source.get(key) ?? key, `${issue.message}${got}`);
   }
   const c = parsed.data as Record<string, unknown>;
-  for (const k of ["stateDir", "auditPath", "httpTokenFile"]) {
+  for (const k of ["stateDir", "auditPath", "httpTokenFile", "sshConfig", "inventory"]) {
     c[k] = expandHome(c[k] as string, env);
   }
   for (const k of ["stateDir", "auditPath"]) {

@@ -18,7 +18,15 @@ Deno.test("loadConfig() gives laptop defaults under ~/.local/state/relay-shell",
   assert.equal(c.auditChain, true);
   assert.equal(c.stateDir, "/home/op/.local/state/relay-shell");
   assert.equal(c.auditPath, "/home/op/.local/state/relay-shell/audit.jsonl");
-  assert.deepEqual(c.toolsets, ["local", "sessions", "ssh", "files", "forwards", "secrets", "admin"]);
+  assert.deepEqual(c.toolsets, [
+    "local",
+    "sessions",
+    "ssh",
+    "files",
+    "forwards",
+    "secrets",
+    "admin",
+  ]);
   assert.ok(Object.isFrozen(c));
 });
 
@@ -50,36 +58,62 @@ Deno.test("loadConfig() reads every RELAY_SHELL_* variable", () => {
 
 Deno.test("loadConfig() stops on an invalid value with a message naming the variable", () => {
   const cases: [Record<string, string>, RegExp][] = [
-    [{ RELAY_SHELL_MAX_OUTPUT: "abc" }, /^RELAY_SHELL_MAX_OUTPUT: must be an integer between 1024 and 16777216/],
+    [
+      { RELAY_SHELL_MAX_OUTPUT: "abc" },
+      /^RELAY_SHELL_MAX_OUTPUT: must be an integer between 1024 and 16777216/,
+    ],
     [{ RELAY_SHELL_MAX_TIMEOUT: "0" }, /^RELAY_SHELL_MAX_TIMEOUT: must be at least 1/],
     [{ RELAY_SHELL_HTTP_PORT: "70000" }, /^RELAY_SHELL_HTTP_PORT: must be at most 65535/],
-    [{ RELAY_SHELL_POLICY_MODE: "lax" }, /^RELAY_SHELL_POLICY_MODE: must be one of open, guarded, readonly/],
+    [
+      { RELAY_SHELL_POLICY_MODE: "lax" },
+      /^RELAY_SHELL_POLICY_MODE: must be one of open, guarded, readonly/,
+    ],
     [{ RELAY_SHELL_CONFIRM_TIER3: "maybe" }, /^RELAY_SHELL_CONFIRM_TIER3: must be true or false/],
     [{ RELAY_SHELL_TOOLSETS: "local,nope" }, /^RELAY_SHELL_TOOLSETS: each entry must be one of/],
-    [{ RELAY_SHELL_AUDIT_PATH: "relative.jsonl" }, /^RELAY_SHELL_AUDIT_PATH: must be an absolute path/],
-    [{ RELAY_SHELL_MAX_OUTPUT: "999999", RELAY_SHELL_MAX_OUTPUT_HARD: "65536" }, /must not exceed RELAY_SHELL_MAX_OUTPUT_HARD/],
-    [{ RELAY_SHELL_DEFAULT_TIMEOUT: "100", RELAY_SHELL_MAX_TIMEOUT: "50" }, /must not exceed RELAY_SHELL_MAX_TIMEOUT/],
+    [
+      { RELAY_SHELL_AUDIT_PATH: "relative.jsonl" },
+      /^RELAY_SHELL_AUDIT_PATH: must be an absolute path/,
+    ],
+    [
+      { RELAY_SHELL_MAX_OUTPUT: "999999", RELAY_SHELL_MAX_OUTPUT_HARD: "65536" },
+      /must not exceed RELAY_SHELL_MAX_OUTPUT_HARD/,
+    ],
+    [
+      { RELAY_SHELL_DEFAULT_TIMEOUT: "100", RELAY_SHELL_MAX_TIMEOUT: "50" },
+      /must not exceed RELAY_SHELL_MAX_TIMEOUT/,
+    ],
   ];
   for (const [env, re] of cases) {
-    assert.throws(() => loadConfig({ env: { ...HOME, ...env } }), (e) => e instanceof ConfigError && re.test(e.message));
+    assert.throws(
+      () => loadConfig({ env: { ...HOME, ...env } }),
+      (e) => e instanceof ConfigError && re.test(e.message),
+    );
   }
 });
 
 Deno.test("loadConfig() reads a YAML file and lets the environment win", () => {
   const files: Record<string, string> = {
-    "/etc/rs.yaml": "max_output: 4096\npolicy_mode: readonly\nstate_dir: /srv/rs\ntoolsets: [local, admin]\n",
+    "/etc/rs.yaml":
+      "max_output: 4096\npolicy_mode: readonly\nstate_dir: /srv/rs\ntoolsets: [local, admin]\n",
   };
   const read = (p: string) => {
     if (!(p in files)) throw new Deno.errors.NotFound(p);
     return files[p];
   };
-  const c = loadConfig({ env: { ...HOME, RELAY_SHELL_POLICY_MODE: "guarded" }, file: "/etc/rs.yaml", readTextFile: read });
+  const c = loadConfig({
+    env: { ...HOME, RELAY_SHELL_POLICY_MODE: "guarded" },
+    file: "/etc/rs.yaml",
+    readTextFile: read,
+  });
   assert.equal(c.maxOutput, 4096);
   assert.equal(c.policyMode, "guarded");
   assert.equal(c.auditPath, "/srv/rs/audit.jsonl");
   assert.deepEqual(c.toolsets, ["local", "admin"]);
   assert.equal(c.configFile, "/etc/rs.yaml");
-  const fromEnvVar = loadConfig({ env: { ...HOME, RELAY_SHELL_CONFIG: "/etc/rs.yaml" }, readTextFile: read });
+  const fromEnvVar = loadConfig({
+    env: { ...HOME, RELAY_SHELL_CONFIG: "/etc/rs.yaml" },
+    readTextFile: read,
+  });
   assert.equal(fromEnvVar.policyMode, "readonly");
 });
 
@@ -94,7 +128,14 @@ Deno.test("loadConfig() names the file key, unknown keys and unreadable files", 
     /max_outptu: unknown setting/,
   );
   assert.throws(
-    () => loadConfig({ env: HOME, file: "/missing.yaml", readTextFile: () => { throw new Error("nope"); } }),
+    () =>
+      loadConfig({
+        env: HOME,
+        file: "/missing.yaml",
+        readTextFile: () => {
+          throw new Error("nope");
+        },
+      }),
     /RELAY_SHELL_CONFIG: cannot read \/missing\.yaml/,
   );
   assert.throws(
