@@ -201,8 +201,10 @@ export function localTools(deps: ToolDeps): ToolDefinition[] {
     async run(a, ctx) {
       const timeout = clampInt(a.timeout, Math.min(120, c.maxTimeout), 1, c.maxTimeout);
       const maxOutput = clampInt(a.max_output, c.maxOutput, 1024, c.maxOutputHard);
-      const env = buildChildEnv({ overlay: validateEnvOverlay(a.env) });
       const interpreter = a.interpreter ?? "bash";
+      // Merged output should read in program order: python block-buffers stdout to a pipe.
+      const defaults: Record<string, string> = interpreter === "python3" ? { PYTHONUNBUFFERED: "1" } : {};
+      const env = buildChildEnv({ overlay: { ...defaults, ...validateEnvOverlay(a.env) } });
       const strict = a.strict ?? true;
       const program = interpreter === "sh" ? "/bin/sh" : resolveProgram(interpreter, env.PATH);
       if (!program) {
