@@ -203,7 +203,9 @@ export function localTools(deps: ToolDeps): ToolDefinition[] {
       const maxOutput = clampInt(a.max_output, c.maxOutput, 1024, c.maxOutputHard);
       const interpreter = a.interpreter ?? "bash";
       // Merged output should read in program order: python block-buffers stdout to a pipe.
-      const defaults: Record<string, string> = interpreter === "python3" ? { PYTHONUNBUFFERED: "1" } : {};
+      const defaults: Record<string, string> = interpreter === "python3"
+        ? { PYTHONUNBUFFERED: "1" }
+        : {};
       const env = buildChildEnv({ overlay: { ...defaults, ...validateEnvOverlay(a.env) } });
       const strict = a.strict ?? true;
       const program = interpreter === "sh" ? "/bin/sh" : resolveProgram(interpreter, env.PATH);
