@@ -63,7 +63,9 @@ export class AuditFile {
     this.#ino = info.ino ?? null;
     this.#size = info.size;
     this.#needNewline = needNewline;
-    this.#ownEnd = info.size;
+    // Unknown until our first locked append: whatever is at the end of the file then (another
+    // process may have appended since the chain head was read) decides the head.
+    this.#ownEnd = -1;
   }
 
   /** Opens (creating) the audit file; throws an Error whose message is the degraded reason. */
@@ -98,7 +100,9 @@ export class AuditFile {
     if (this.#ino !== null && (info.ino !== this.#ino || info.dev !== this.#dev)) return "rotated";
     if (info.size < this.#size) {
       // copytruncate: same inode, cut back. O_APPEND writes land at the new end by themselves.
+      // Not a foreign append: the chain continues from memory.
       this.#size = info.size;
+      this.#ownEnd = info.size;
       this.#needNewline = info.size > 0 && !(await endsWithNewline(this.#path, info.size));
       return "truncated";
     }
@@ -111,7 +115,7 @@ export class AuditFile {
    * whether another writer appended since this handle's last write (its chain head is then on the
    * file's last line, not in our memory). Pair with {@linkcode AuditFile.unlock}.
    */
-  async lockForAppend(): Promise<boolean> {
+  lockForAppend(): boolean {
     if (!this.#handle.lockSync) return false;
     this.#handle.lockSync(true);
     try {
@@ -120,7 +124,7 @@ export class AuditFile {
       if (foreign) {
         this.#size = info.size;
         this.#ownEnd = info.size;
-        this.#needNewline = info.size > 0 && !(await endsWithNewline(this.#path, info.size));
+        this.#needNewline = info.size > 0 && !endsWithNewlineSync(this.#path, info.size);
       }
       return foreign;
     } catch (err) {
@@ -181,6 +185,18 @@ async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
     throw err;
+  }
+}
+
+function endsWithNewlineSync(path: string, size: number): boolean {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    file.seekSync(size - 1, Deno.SeekMode.Start);
+    const buf = new Uint8Array(1);
+    const n = file.readSync(buf);
+    return n !== 1 || buf[0] === 10;
+  } finally {
+    file.close();
   }
 }
 

@@ -63,6 +63,46 @@ export async function readTail(path: string, count: number): Promise<FileTail> {
   }
 }
 
+/**
+ * The last complete line of `path`, read synchronously backwards in blocks (for the audit sink's
+ * locked critical section, which must not yield to the event loop). Null when there is none.
+ */
+export function lastLineSync(path: string): string | null {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    const size = file.statSync().size;
+    const blocks: Uint8Array[] = [];
+    let pos = size;
+    let total = 0;
+    let newlines = 0;
+    while (pos > 0 && newlines < 2 && total < MAX_TAIL_BYTES) {
+      const len = Math.min(BLOCK, pos);
+      pos -= len;
+      const buf = new Uint8Array(len);
+      file.seekSync(pos, Deno.SeekMode.Start);
+      let got = 0;
+      while (got < len) {
+        const n = file.readSync(buf.subarray(got));
+        if (n === null) break;
+        got += n;
+      }
+      const block = buf.subarray(0, got);
+      blocks.unshift(block);
+      total += got;
+      for (let i = block.indexOf(10); i !== -1; i = block.indexOf(10, i + 1)) newlines++;
+      if (got < len) break;
+    }
+    const data = concatBlocks(blocks, total);
+    const end = data.lastIndexOf(10);
+    if (end < 0) return null; // no complete line
+    const start = data.lastIndexOf(10, end - 1) + 1;
+    if (start === 0 && pos > 0) return null; // longer than what we read
+    return new TextDecoder().decode(data.subarray(start, end));
+  } finally {
+    file.close();
+  }
+}
+
 function concatBlocks(blocks: Uint8Array[], total: number): Uint8Array {
   if (blocks.length === 1) return blocks[0];
   const out = new Uint8Array(total);

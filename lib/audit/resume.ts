@@ -7,7 +7,7 @@
 import { basename, dirname, join } from "node:path";
 import { chainFieldProblem, type ChainHead, chainMatches, parseRecord } from "./chain.ts";
 import { fileChunks, splitLines } from "./_lines.ts";
-import { readTail } from "./_tail_reader.ts";
+import { lastLineSync, readTail } from "./_tail_reader.ts";
 
 /** Where the chain continues from. */
 export interface ResumeResult {
@@ -50,6 +50,20 @@ export async function resumeChain(path: string): Promise<ResumeResult> {
     return genesis(sibling, `cannot read the tail: ${(err as Error).message}`);
   }
   return fromLine(sibling, line);
+}
+
+/**
+ * The chain head on the last line of the active file, read synchronously (used under the append
+ * lock after another process appended; rotated siblings are not consulted there).
+ */
+export function headOfFileSync(path: string): ResumeResult {
+  let line: string | null;
+  try {
+    line = lastLineSync(path);
+  } catch (err) {
+    return genesis(path, `cannot read the tail: ${(err as Error).message}`);
+  }
+  return fromLine(path, line);
 }
 
 function fromLine(source: string, line: string | null): ResumeResult {

@@ -15,7 +15,7 @@ import { type Clock, systemClock } from "../util/mod.ts";
 import { AuditFile, type AuditFileOpener, openForAppend } from "./_audit_file.ts";
 import { type ChainHead, type SealedRecord, sealRecord } from "./chain.ts";
 import { type AuditEntry, buildRecordFields, type RecordFields } from "./record.ts";
-import { resumeChain } from "./resume.ts";
+import { headOfFileSync, resumeChain } from "./resume.ts";
 
 /** First delay before reopening a failed sink. */
 export const RETRY_MIN_MS = 1_000;
@@ -170,7 +170,9 @@ export class AuditLog {
         try {
           // Another relay-shell process (each stdio client starts one) may share this file:
           // appends are serialized by an exclusive lock, and a foreign append moves the head.
-          if (await file.lockForAppend()) await this.#resyncHead();
+          // Everything between lock and unlock is synchronous: a second sink in this process
+          // (or any await here) must never be able to block on the lock we hold.
+          if (file.lockForAppend()) this.#resyncHead();
           locked = true;
           const sealed = sealRecord(fields, { chain: this.#chain, head: this.#head });
           file.writeLine(this.#encoder.encode(sealed.line + "\n"));
@@ -195,9 +197,11 @@ export class AuditLog {
   }
 
   /** Re-reads the chain head from the file after another process appended to it. */
-  async #resyncHead(): Promise<void> {
+  #resyncHead(): void {
     if (!this.#chain) return;
-    const r = await resumeChain(this.#path);
+    // An empty file (just rotated, or new) holds no head: the one in memory stands.
+    if (Deno.statSync(this.#path).size === 0) return;
+    const r = headOfFileSync(this.#path);
     if (r.warning) this.#logger.warn(r.warning, { path: this.#path });
     this.#head = r.head;
   }
