@@ -1,6 +1,11 @@
 /**
  * @module
- * SSH for relay-shell. This part: verified host keys and host resolution. known_hosts files
+ * SSH for relay-shell: verified host keys, host resolution, a connection pool, remote exec (with
+ * cwd and env through stdin), network-device CLIs, remote PTY sessions, fleet helpers and an
+ * in-process keyscan. Connections: our own TCP socket with Nagle off (or a tunnel through the
+ * jump hop's pooled connection), OpenSSH's authentication order, single-flight connects,
+ * keepalives, idle and LRU eviction, reconnects with backoff, and channels held under sshd's
+ * MaxSessions. Host keys: known_hosts files
  * (plain and hashed names, patterns, `[host]:port`, `@revoked`, `@cert-authority`) are read to
  * classify a presented key; the modes `strict`, `accept-new` (real trust on first use: unknown
  * hosts recorded, changed keys refused with both fingerprints) and `ignore` are applied through
@@ -143,3 +148,49 @@ export {
   PROXY_TOKENS,
   type TokenContext,
 } from "./hosts/tokens.ts";
+export { type AuthPlan, type AuthPlanOptions, buildAuthPlan } from "./auth_plan.ts";
+export {
+  CLI_NO_EXIT_CODE,
+  cliExec,
+  type CliExecOptions,
+  PAGER_PROMPT,
+  VENDOR_PROMPTS,
+} from "./cli_device.ts";
+export { connectSsh, type ConnectSshOptions } from "./connect.ts";
+export { type ChannelSlot, SshConnection, type SshConnectionOptions } from "./connection.ts";
+export { checkHost, type HostCheck, mapBounded, perHostBudget, shortError } from "./fleet.ts";
+export {
+  keyscan,
+  KEYSCAN_TYPES,
+  type KeyscanOptions,
+  type KeyscanResult,
+  type KeyscanType,
+  type ScannedKey,
+} from "./keyscan.ts";
+export { type AcquireOptions, type Lease, SshPool, type SshPoolOptions } from "./pool.ts";
+export {
+  ptyCommandLine,
+  type RemoteCommand,
+  type RemoteCommandInput,
+  shellQuote,
+  WRAPPER_PROTOCOL_EXIT,
+  wrapRemoteCommand,
+} from "./remote_command.ts";
+export {
+  execOnConnection,
+  execOnTarget,
+  type RemoteExecOptions,
+  sshExec,
+  type SshExecOptions,
+} from "./remote_exec.ts";
+export {
+  hostLabel,
+  SshAuthError,
+  SshChannelError,
+  SshConnectError,
+  SshConnectionLostError,
+  SshError,
+  SshKeyError,
+  SshUnsupportedError,
+} from "./ssh_errors.ts";
+export { spawnSshSession, SshPtyBackend, type SshSessionOptions } from "./ssh_session.ts";
