@@ -22,6 +22,7 @@ import {
   serveHttpTransport,
   serveStdioTransport,
   staticBearerAuthenticator,
+  type SurfaceRegistrar,
 } from "./lib/mcp/mod.ts";
 import {
   CommandClassifier,
@@ -30,10 +31,14 @@ import {
   Policy,
   PolicyPatternError,
 } from "./lib/policy/mod.ts";
+import { JobManager } from "./lib/jobs/mod.ts";
 import { Redactor } from "./lib/redact/mod.ts";
+import { SecretStore } from "./lib/secrets/mod.ts";
 import { Runner } from "./lib/runner/mod.ts";
 import { SessionRegistry } from "./lib/sessions/mod.ts";
+import { HostResolver, SshPool } from "./lib/ssh/mod.ts";
 import { buildTools, type ToolDeps } from "./tools/mod.ts";
+import { sshResources } from "./tools/ssh_resources.ts";
 
 /** The relay-shell version (from deno.json). */
 export const VERSION: string = denoJson.version;
@@ -69,9 +74,49 @@ interface Services {
   audit: AuditLog;
   groups: ProcessGroups;
   sessions: SessionRegistry;
+  sshPool: SshPool;
+  jobs: JobManager;
+  surfaces: SurfaceRegistrar[];
   runner: Runner;
   instructions: string;
   shutdown: AbortController;
+}
+
+/**
+ * The local sudo password from the variable RELAY_SHELL_SUDO_PASSWORD_ENV names. The variable is
+ * removed from this process's environment, so no child inherits it.
+ */
+function takeSudoPassword(config: Config, logger: Logger): string | undefined {
+  const name = config.sudoPasswordEnv;
+  if (!name) return undefined;
+  const value = Deno.env.get(name);
+  Deno.env.delete(name);
+  if (!value) logger.warn("RELAY_SHELL_SUDO_PASSWORD_ENV names an unset variable", { name });
+  return value || undefined;
+}
+
+/** Background jobs with their spools under <STATE_DIR>/jobs (ring buffers only if that fails). */
+function openJobs(
+  config: Config,
+  sessions: SessionRegistry,
+  audit: AuditLog,
+  logger: Logger,
+): JobManager {
+  const spool = {
+    dir: `${config.stateDir}/jobs`,
+    maxBytes: config.jobSpoolMaxBytes,
+    totalBytes: config.jobSpoolTotalBytes,
+    retentionMs: config.jobRetention * 1000,
+  };
+  try {
+    return new JobManager({ sessions, spool, audit, logger });
+  } catch (err) {
+    logger.warn("cannot open the job spool directory; jobs keep their ring buffer only", {
+      dir: spool.dir,
+      error: (err as Error)?.message ?? String(err),
+    });
+    return new JobManager({ sessions, spool: null, audit, logger });
+  }
 }
 
 async function buildServices(config: Config, transport: string): Promise<Services> {
@@ -100,11 +145,25 @@ async function buildServices(config: Config, transport: string): Promise<Service
     maxLifetimeMs: config.sessionMaxLifetime * 1000,
     logger,
   });
+  const jobs = openJobs(config, sessions, audit, logger);
+  const secrets = new SecretStore({ redactor, sudoPassword: takeSudoPassword(config, logger) });
+  const resolver = HostResolver.fromConfig(config, { logger });
+  const sshPool = new SshPool({
+    maxConns: config.maxConns,
+    idleTimeoutMs: config.sshIdleTimeout * 1000,
+    // Credential values read for SSH (password_env, passphrase_env) are hidden in all output.
+    onSecret: (value) => redactor.register(value),
+    logger,
+  });
   const shutdown = new AbortController();
   const deps: ToolDeps = {
     config,
     groups,
     sessions,
+    resolver,
+    sshPool,
+    jobs,
+    secrets,
     audit,
     broker,
     redactor,
@@ -133,6 +192,11 @@ async function buildServices(config: Config, transport: string): Promise<Service
     audit,
     groups,
     sessions,
+    sshPool,
+    jobs,
+    surfaces: config.toolsets.includes("ssh")
+      ? [sshResources({ resolver, audit, redactor, sshConfigPath: config.sshConfig })]
+      : [],
     runner,
     instructions: buildInstructions(config.toolsets),
     shutdown,
@@ -166,6 +230,7 @@ async function serve(config: Config): Promise<number> {
     runner: s.runner,
     version: VERSION,
     instructions: s.instructions,
+    surfaces: s.surfaces,
     logger,
   });
   const sweeper = setInterval(() => s.groups.sweep(), 30_000);
@@ -181,6 +246,8 @@ async function serve(config: Config): Promise<number> {
     s.shutdown.abort(new Error(`server shutting down (${why})`));
     clearInterval(sweeper);
     await s.sessions.closeAll();
+    await s.jobs.close();
+    await s.sshPool.closeAll();
     const killed = await s.groups.killAll(2000);
     if (killed) logger.info("terminated leftover process groups", { count: killed });
     await s.audit.close();
@@ -249,6 +316,8 @@ async function checkConfig(config: Config, json: boolean): Promise<number> {
   const s = await buildServices(config, config.transport);
   const st = s.audit.status();
   await s.sessions.closeAll();
+  await s.jobs.close();
+  await s.sshPool.closeAll();
   await s.audit.close();
   const tools = s.runner.tools.map((t) => t.name);
   const report = { ok: !st.degraded, config, audit: st, tools };

@@ -6,10 +6,12 @@
 import { report } from "./_stats.ts";
 import * as exec from "./exec_roundtrip.ts";
 import * as pty from "./pty.ts";
+import * as ssh from "./ssh.ts";
 
 const sections: Record<string, () => Promise<import("./_stats.ts").Comparison[]>> = {
   exec: () => exec.run(),
   pty: () => pty.run(),
+  ssh: () => ssh.run(),
 };
 
 const chosen = Deno.args.length ? Deno.args : Object.keys(sections);

@@ -4,9 +4,13 @@
  */
 import { z } from "zod";
 import { Tier } from "../lib/policy/tier.ts";
-import { clampInt, defineTool, type ToolDefinition } from "../lib/runner/mod.ts";
+import { clampInt, defineTool, type ToolDefinition, type ToolResult } from "../lib/runner/mod.ts";
+import type { JobRecord, Spool } from "../lib/jobs/mod.ts";
 import {
   compileUntil,
+  type LogRead,
+  type Session,
+  SessionNotFoundError,
   type SessionRegistry,
   stripAnsi,
   waitForOutput,
@@ -44,7 +48,17 @@ export function sessionRecv(deps: ToolDeps & { sessions: SessionRegistry }): Too
     readOnly: true,
     auditArgs: (a) => ({ ...a, until: a.until ?? "" }),
     run(a, ctx) {
-      const s = reg.get(a.session_id);
+      let s: Session;
+      try {
+        s = reg.get(a.session_id);
+      } catch (err) {
+        // A job whose session was reaped stays readable from its spool until the retention.
+        const rec = deps.jobs?.lookup(a.session_id);
+        if (!(err instanceof SessionNotFoundError) || !rec?.end || !rec.spool) throw err;
+        return Promise.resolve(
+          endedJobRead(rec, rec.spool, a, clampInt(a.max_bytes, 65536, 256, hard)),
+        );
+      }
       const timeoutMs = Math.round(
         Math.min(RECV_MAX_TIMEOUT_S, Math.max(0, a.timeout ?? 2)) * 1000,
       );
@@ -56,14 +70,22 @@ export function sessionRecv(deps: ToolDeps & { sessions: SessionRegistry }): Too
         throw new RangeError("cursor: must be an integer >= 0 (a cursor_end from an earlier read)");
       }
       const cursor = Math.min(a.cursor ?? s.readCursor, s.log.produced);
+      const job = s.kind === "job" ? deps.jobs?.lookup(s.id) ?? null : null;
       return s.reading(async () => {
+        const t0 = performance.now();
+        const ticker = ctx.wantsProgress && timeoutMs > 1000
+          ? setInterval(() => {
+            const t = (performance.now() - t0) / 1000;
+            ctx.progress(t, timeoutMs / 1000, `${s.log.produced - cursor} bytes after the cursor`);
+          }, 1000)
+          : undefined;
         const w = await waitForOutput(s.log, cursor, {
           until,
           idleMs,
           timeoutMs,
           signal: ctx.signal,
           settleMs: 30,
-        });
+        }).finally(() => clearInterval(ticker));
         const notes: string[] = [];
         let data: string;
         let start: number;
@@ -81,7 +103,15 @@ export function sessionRecv(deps: ToolDeps & { sessions: SessionRegistry }): Too
             );
           }
         } else {
-          const r = s.log.read(cursor, maxBytes, { holdEscape: format === "text" });
+          let r: LogRead = s.log.read(cursor, maxBytes, { holdEscape: format === "text" });
+          if (r.droppedBytes > 0 && job?.spool && !job.spool.deleted) {
+            // Older than the ring buffer: the job's spool still has it.
+            const sr = job.spool.read(cursor, maxBytes, {
+              end: s.log.produced,
+              ended: s.log.ended,
+            });
+            if (sr.cursorStart < r.cursorStart) r = sr;
+          }
           const raw = dec.decode(r.bytes);
           data = format === "text" ? stripAnsi(raw) : raw;
           start = r.cursorStart;
@@ -90,6 +120,7 @@ export function sessionRecv(deps: ToolDeps & { sessions: SessionRegistry }): Too
           if (end < s.log.produced) notes.push(`[more output after cursor ${end}]`);
         }
         s.readCursor = end;
+        if (job) job.readCursor = end;
         if (s.state === "exited" && end >= s.log.produced) {
           notes.push(`[session exited: ${s.exitCode ?? s.exitSignal}]`);
         } else if (!data && w.reason !== "matched") {
@@ -110,4 +141,39 @@ export function sessionRecv(deps: ToolDeps & { sessions: SessionRegistry }): Too
       });
     },
   }) as ToolDefinition;
+}
+
+/** A read of an ended job from its spool alone (its session was reaped). */
+function endedJobRead(
+  rec: JobRecord,
+  spool: Spool,
+  a: { cursor?: number; format?: string },
+  maxBytes: number,
+): ToolResult<Record<string, unknown>> {
+  if (a.cursor !== undefined && (!Number.isInteger(a.cursor) || a.cursor < 0)) {
+    throw new RangeError("cursor: must be an integer >= 0 (a cursor_end from an earlier read)");
+  }
+  const cursor = Math.min(a.cursor ?? rec.readCursor, spool.produced);
+  const r = spool.read(cursor, maxBytes, { ended: true });
+  const raw = dec.decode(r.bytes);
+  const data = a.format === "raw" ? raw : stripAnsi(raw);
+  rec.readCursor = r.cursorEnd;
+  const end = rec.end!;
+  const notes: string[] = [];
+  if (r.cursorEnd < spool.produced) notes.push(`[more output after cursor ${r.cursorEnd}]`);
+  else notes.push(`[session exited: ${end.exitCode ?? end.signal}]`);
+  const head = r.droppedBytes ? [`[dropped ${r.droppedBytes} bytes before this output]`] : [];
+  return {
+    structured: {
+      data,
+      cursor_start: r.cursorStart,
+      cursor_end: r.cursorEnd,
+      dropped_bytes: r.droppedBytes,
+      matched: false,
+      state: "exited",
+      exit_code: end.exitCode,
+      waited_ms: 0,
+    },
+    text: [...head, data, ...notes].filter((p) => p !== "").join("\n"),
+  };
 }

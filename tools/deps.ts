@@ -5,7 +5,10 @@ import type { ProcessGroups } from "../lib/exec/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import type { ConfirmationBroker } from "../lib/policy/mod.ts";
 import type { Redactor } from "../lib/redact/mod.ts";
+import type { JobManager } from "../lib/jobs/mod.ts";
+import type { SecretStore } from "../lib/secrets/mod.ts";
 import type { SessionRegistry } from "../lib/sessions/mod.ts";
+import type { HostResolver, SshPool } from "../lib/ssh/mod.ts";
 
 /** Facts about the running server for `server_info`. */
 export interface ServerFacts {
@@ -37,4 +40,12 @@ export interface ToolDeps {
   facts: ServerFacts;
   /** The session registry; the `sessions` tools are served only when present. */
   sessions?: SessionRegistry;
+  /** Host resolution (inventory + ssh_config); the `ssh` tools need it and `sshPool`. */
+  resolver?: HostResolver;
+  /** The SSH connection pool. */
+  sshPool?: SshPool;
+  /** Background jobs (needs `sessions`); without it shell_exec never makes a job. */
+  jobs?: JobManager;
+  /** Loaded secrets; the `secrets` tools are served only when present. */
+  secrets?: SecretStore;
 }

@@ -5,17 +5,16 @@
 import { z } from "zod";
 import {
   buildChildEnv,
-  type CommandSpec,
   type ExecResult,
   resolveProgram,
   runCommand,
-  splitWords,
   validateEnvOverlay,
 } from "../lib/exec/mod.ts";
 import { detail } from "../lib/mcp/mod.ts";
 import { clampInt, defineTool, type ToolDefinition, type ToolResult } from "../lib/runner/mod.ts";
 import { Tier } from "../lib/policy/tier.ts";
 import type { ToolDeps } from "./deps.ts";
+import { MAX_INLINE_WAIT_S, runShellExec, shellExecTimeout } from "./_shell_exec.ts";
 
 /** The structured result of every command-running tool. */
 export const execOutputSchema = z.object({
@@ -28,11 +27,13 @@ export const execOutputSchema = z.object({
   stdout: z.string().optional().meta(detail),
   stderr: z.string().optional().meta(detail),
   output_bytes: z.int(),
-  output_sha256: z.string(),
+  output_sha256: z.string().optional(),
   stderr_bytes: z.int().optional().meta(detail),
   stderr_sha256: z.string().optional().meta(detail),
   cancelled: z.boolean().optional().meta(detail),
   notes: z.array(z.string()).optional().meta(detail),
+  state: z.enum(["running"]).optional().meta(detail),
+  session_id: z.string().optional().meta(detail),
 });
 
 /** The structured exec result. */
@@ -113,13 +114,33 @@ export function localTools(deps: ToolDeps): ToolDefinition[] {
     env: envSchema.optional().describe("null unsets"),
     merge_stderr: z.boolean().optional().describe("Default true"),
     use_shell: z.boolean().optional().describe("Default true; false: split words, no shell"),
+    background: z.boolean().optional(),
+    wait: z.number().meta({ maximum: MAX_INLINE_WAIT_S }).optional(),
+    sudo: z.boolean().optional(),
   });
+
+  const auditArgs = (a: z.output<typeof shellExecInput>): Record<string, unknown> => {
+    const args: Record<string, unknown> = {
+      command: a.command,
+      timeout: shellExecTimeout(deps, a),
+      max_output: clampInt(a.max_output, c.maxOutput, 1024, c.maxOutputHard),
+      cwd: a.cwd ?? "",
+      stdin: a.stdin ?? "",
+      env: a.env ?? {},
+      merge_stderr: a.merge_stderr ?? true,
+      use_shell: a.use_shell ?? true,
+    };
+    if (a.background) args.background = true;
+    if (a.wait !== undefined) args.wait = a.wait;
+    if (a.sudo) args.sudo = true;
+    return args;
+  };
 
   const shellExec = defineTool({
     name: "shell_exec",
     title: "Run a local command",
     description:
-      "Run one non-interactive command here (/bin/sh -c). Returns exit code and output, head+tail bounded, hashed in full. Interactive programs: shell_spawn.",
+      "Run one non-interactive command here (/bin/sh -c). Returns exit code and output, head+tail bounded, hashed in full. Past wait s it becomes a job (session_recv). Interactive: shell_spawn.",
     toolset: "local",
     input: shellExecInput,
     output: execOutputSchema,
@@ -127,36 +148,13 @@ export function localTools(deps: ToolDeps): ToolDefinition[] {
     hints: { destructive: true },
     policy: (a) => ({
       commands: a.stdin ? [a.command, a.stdin] : [a.command],
-      subjects: a.env ? [JSON.stringify(a.env)] : [],
+      subjects: [a.env ? JSON.stringify(a.env) : "", a.sudo ? `sudo ${a.command}` : ""]
+        .filter(Boolean),
+      minTier: a.sudo ? Tier.STATEFUL : undefined,
     }),
-    auditArgs: (a) => ({
-      command: a.command,
-      timeout: clampInt(a.timeout, c.defaultTimeout, 1, c.maxTimeout),
-      max_output: clampInt(a.max_output, c.maxOutput, 1024, c.maxOutputHard),
-      cwd: a.cwd ?? "",
-      stdin: a.stdin ?? "",
-      env: a.env ?? {},
-      merge_stderr: a.merge_stderr ?? true,
-      use_shell: a.use_shell ?? true,
-    }),
-    async run(a, ctx) {
-      const timeout = clampInt(a.timeout, c.defaultTimeout, 1, c.maxTimeout);
-      const maxOutput = clampInt(a.max_output, c.maxOutput, 1024, c.maxOutputHard);
-      const env = buildChildEnv({ overlay: validateEnvOverlay(a.env) });
-      const spec: CommandSpec = (a.use_shell ?? true)
-        ? { shell: a.command }
-        : { argv: splitWords(a.command) };
-      const r = await runCommand(spec, {
-        env,
-        cwd: a.cwd,
-        stdin: a.stdin,
-        timeoutMs: timeout * 1000,
-        maxOutput,
-        mergeStderr: a.merge_stderr ?? true,
-        signal: ctx.signal,
-        groups: deps.groups,
-      });
-      return execToolResult(r, timeout);
+    auditArgs,
+    run(a, ctx) {
+      return runShellExec(deps, a, ctx, () => auditArgs(a));
     },
   });
 
@@ -206,7 +204,9 @@ export function localTools(deps: ToolDeps): ToolDefinition[] {
       const defaults: Record<string, string> = interpreter === "python3"
         ? { PYTHONUNBUFFERED: "1" }
         : {};
-      const env = buildChildEnv({ overlay: { ...defaults, ...validateEnvOverlay(a.env) } });
+      const env = buildChildEnv({
+        overlay: { ...defaults, ...deps.secrets?.envFor({}), ...validateEnvOverlay(a.env) },
+      });
       const strict = a.strict ?? true;
       const program = interpreter === "sh" ? "/bin/sh" : resolveProgram(interpreter, env.PATH);
       if (!program) {

@@ -7,7 +7,9 @@ import type { ToolDefinition } from "../lib/runner/mod.ts";
 import { adminTools, confirmTool } from "./admin.ts";
 import type { ToolDeps } from "./deps.ts";
 import { localTools } from "./local.ts";
+import { secretsTools } from "./secrets.ts";
 import { sessionTools } from "./sessions.ts";
+import { sshTools } from "./ssh.ts";
 
 export type { ServerFacts, ToolDeps } from "./deps.ts";
 export { execOutputSchema, execToolResult } from "./local.ts";
@@ -16,8 +18,12 @@ export { execOutputSchema, execToolResult } from "./local.ts";
 export function buildTools(deps: ToolDeps): ToolDefinition[] {
   const on = new Set<string>(deps.config.toolsets);
   const sessions = deps.sessions ? sessionTools({ ...deps, sessions: deps.sessions }) : [];
-  const tools = [...localTools(deps), ...sessions, ...adminTools(deps)].filter((t) =>
-    on.has(t.toolset)
+  const ssh = deps.resolver && deps.sshPool
+    ? sshTools({ ...deps, resolver: deps.resolver, pool: deps.sshPool })
+    : [];
+  const secrets = deps.secrets ? secretsTools({ ...deps, secrets: deps.secrets }) : [];
+  const tools = [...localTools(deps), ...sessions, ...ssh, ...secrets, ...adminTools(deps)].filter(
+    (t) => on.has(t.toolset),
   );
   if (deps.broker) tools.push(confirmTool(deps));
   return tools;

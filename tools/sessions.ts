@@ -18,10 +18,13 @@ import {
   isPosixShell,
   keyBytes,
   parseSignalName,
+  type Session,
   SessionLimitError,
   type SessionRegistry,
+  type ShellExecResult,
   spawnLocalPty,
 } from "../lib/sessions/mod.ts";
+import { execInShellWithSudo } from "../lib/sudo/mod.ts";
 import type { ToolDeps } from "./deps.ts";
 import { sessionRecv } from "./_session_recv.ts";
 
@@ -32,6 +35,18 @@ const MAX_SEND = 65536;
 export function loginShell(env: Record<string, string | undefined> = Deno.env.toObject()): string {
   const sh = env.SHELL;
   return sh && sh.startsWith("/") && resolveProgram(sh, undefined) ? sh : "/bin/bash";
+}
+
+/**
+ * The sudo password for a session: a `SUDO_PASSWORD` secret of the session, else (local sessions
+ * only) the local one. An SSH session never gets the local password.
+ */
+export function sudoPasswordFor(deps: ToolDeps, s: Session): string | null {
+  const store = deps.secrets;
+  if (!store) return null;
+  return s.kind === "local"
+    ? store.sudoPassword({ sessionId: s.id })
+    : store.sudoPassword({ sessionId: s.id, host: "" });
 }
 
 /** Builds the `sessions` tool group (needs a registry in the deps). */
@@ -71,7 +86,9 @@ export function sessionTools(deps: ToolDeps & { sessions: SessionRegistry }): To
         throw new TypeError("term: must be a terminal name such as xterm-256color");
       }
       const env: Record<string, string> = {
-        ...buildChildEnv({ overlay: validateEnvOverlay(a.env) }),
+        ...buildChildEnv({
+          overlay: { ...deps.secrets?.envFor({}), ...validateEnvOverlay(a.env) },
+        }),
         TERM: term,
       };
       const words = a.command?.trim() ? splitWords(a.command) : [loginShell()];
@@ -150,20 +167,30 @@ export function sessionTools(deps: ToolDeps & { sessions: SessionRegistry }): To
       session_id: id,
       command: z.string(),
       timeout: size(c.maxTimeout).optional(),
+      sudo: z.boolean().optional(),
     }),
     output: z.object({ output: z.string().optional(), exit_code: z.int().nullable().optional() }),
     tier: Tier.REVERSIBLE,
     hints: { destructive: true },
-    policy: (a) => ({ commands: [a.command] }),
+    policy: (a) => ({
+      commands: [a.command],
+      subjects: a.sudo ? [`sudo ${a.command}`] : [],
+      minTier: a.sudo ? Tier.STATEFUL : undefined,
+    }),
     async run(a, ctx) {
       if (!a.command.trim()) throw new TypeError("command: is empty; give a command to run");
       const timeout = clampInt(a.timeout, Math.min(c.defaultTimeout, 60), 1, c.maxTimeout);
       const s = reg.get(a.session_id);
-      const r = await execInShell(s, a.command, {
-        timeoutMs: timeout * 1000,
-        maxBytes: c.maxOutput,
-        signal: ctx.signal,
-      });
+      const opts = { timeoutMs: timeout * 1000, maxBytes: c.maxOutput, signal: ctx.signal };
+      let r: ShellExecResult;
+      if (a.sudo) {
+        const sr = await execInShellWithSudo(s, a.command, {
+          ...opts,
+          password: sudoPasswordFor(deps, s),
+        });
+        if (!sr.sudo.started) throw sr.sudo.error;
+        r = sr;
+      } else r = await execInShell(s, a.command, opts);
       const notes: string[] = [];
       if (r.droppedBytes) {
         notes.push(

@@ -29,6 +29,11 @@ export interface Config {
   readonly sessionBufferBytes: number;
   readonly sessionIdleTimeout: number;
   readonly sessionMaxLifetime: number;
+  readonly inlineWait: number;
+  readonly jobSpoolMaxBytes: number;
+  readonly jobSpoolTotalBytes: number;
+  readonly jobRetention: number;
+  readonly sudoPasswordEnv: string;
   readonly sshConfig: string;
   readonly inventory: string;
   readonly sshKnownHosts: "strict" | "accept-new" | "ignore";
@@ -229,6 +234,19 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(
       source.get("defaultTimeout") ?? "RELAY_SHELL_DEFAULT_TIMEOUT",
       `must not exceed RELAY_SHELL_MAX_TIMEOUT (${c.maxTimeout})`,
+    );
+  }
+  if ((c.jobSpoolMaxBytes as number) > (c.jobSpoolTotalBytes as number)) {
+    throw new ConfigError(
+      source.get("jobSpoolMaxBytes") ?? "RELAY_SHELL_JOB_SPOOL_MAX_BYTES",
+      `must not exceed RELAY_SHELL_JOB_SPOOL_TOTAL_BYTES (${c.jobSpoolTotalBytes})`,
+    );
+  }
+  const sudoEnv = c.sudoPasswordEnv as string;
+  if (sudoEnv !== "" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(sudoEnv)) {
+    throw new ConfigError(
+      source.get("sudoPasswordEnv") ?? "RELAY_SHELL_SUDO_PASSWORD_ENV",
+      `must be an environment variable name (got ${JSON.stringify(sudoEnv)})`,
     );
   }
   c.toolsets = [...new Set(c.toolsets as string[])];

@@ -4,7 +4,7 @@ import type { Toolset } from "../config/mod.ts";
 const LINES: readonly [Toolset | "always", string][] = [
   [
     "local",
-    "shell_exec: one non-interactive command on this host; shell_script: a multi-line script.",
+    "shell_exec: one non-interactive command on this host (still running after `wait` s, or with background: true, it becomes a job: follow it with session_recv, never poll it with new calls); shell_script: a multi-line script.",
   ],
   [
     "sessions",
@@ -21,7 +21,7 @@ const LINES: readonly [Toolset | "always", string][] = [
   ["forwards", "ssh_forward opens L/R/D tunnels; ssh_forward_list/close manage them."],
   [
     "secrets",
-    "secrets_load registers values from a .env file: they reach commands as environment variables and are redacted from every output.",
+    "secrets_load registers values from a .env file: they reach commands as environment variables and are redacted from every output. A SUDO_PASSWORD secret answers sudo for sudo: true.",
   ],
   [
     "always",

@@ -243,7 +243,7 @@ export class Runner {
     // Work.
     const signals = [meta.signal, o.shutdownSignal].filter((s): s is AbortSignal => !!s);
     const signal = signals.length ? AbortSignal.any(signals) : new AbortController().signal;
-    const ctx = this.#context(meta, signal, name);
+    const ctx = this.#context(meta, signal, name, tier);
     let result: ToolResult<Record<string, unknown>>;
     try {
       result = await tool.run(args, ctx);
@@ -294,7 +294,7 @@ export class Runner {
       : { value: v };
   }
 
-  #context(meta: CallMeta, signal: AbortSignal, tool: string): ToolContext {
+  #context(meta: CallMeta, signal: AbortSignal, tool: string, tier: Tier): ToolContext {
     let last = -Infinity;
     const token = meta.progressToken;
     const notify = meta.notify;
@@ -305,6 +305,7 @@ export class Runner {
       clientId: meta.clientId,
       wantsProgress: token !== undefined && !!notify,
       log,
+      tier,
       progress: (progress, total, message) => {
         if (token === undefined || !notify || signal.aborted) return;
         if (!(progress > last)) return; // progress must strictly increase

@@ -22,6 +22,8 @@ export interface ToolContext {
   readonly wantsProgress: boolean;
   /** A logger bound to this call. */
   readonly log: Logger;
+  /** The tier the policy gave this call (set by the runner; for records a tool writes later). */
+  readonly tier?: Tier;
 }
 
 /** A tool's outcome, before the runner bounds, redacts and audits it. */

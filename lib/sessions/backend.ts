@@ -22,6 +22,8 @@ export interface SessionBackend {
   readonly title: string;
   /** The local process id of the program, when it runs on this host. */
   readonly pid?: number;
+  /** Absolute offset of the first byte of `output` (default 0; a job adopted mid-run starts later). */
+  readonly outputStart?: number;
   /** True for a terminal a person could type into; false for a job with piped output. */
   readonly interactive: boolean;
   /** The program's output (PTY: one merged stream); ends when the transport closes. */

@@ -41,18 +41,26 @@ function incompleteTail(b: Uint8Array): number {
 /** The ring-buffered, cursor-addressed output of one session. */
 export class OutputLog {
   #ring: Uint8Array;
-  #produced = 0;
+  #start: number;
+  #produced: number;
   #ended = false;
   #lastOutputAt = performance.now();
   #pulse: { promise: Promise<void>; resolve: () => void } | null = null;
   #listeners = new Set<(chunk: Uint8Array) => void>();
 
-  /** A log holding the newest `capacity` bytes. */
-  constructor(capacity: number) {
+  /**
+   * A log holding the newest `capacity` bytes. `start` is the absolute offset of the first byte
+   * appended (a job adopted after its output began); bytes before it count as dropped.
+   */
+  constructor(capacity: number, start = 0) {
     if (!Number.isInteger(capacity) || capacity < 16) {
       throw new RangeError("capacity: must be an integer >= 16");
     }
+    if (!Number.isInteger(start) || start < 0) {
+      throw new RangeError("start: must be an integer >= 0");
+    }
     this.#ring = new Uint8Array(capacity);
+    this.#start = this.#produced = start;
   }
 
   /** Ring size in bytes. */
@@ -67,7 +75,7 @@ export class OutputLog {
 
   /** Absolute offset of the oldest byte still held. */
   get oldest(): number {
-    return Math.max(0, this.#produced - this.#ring.length);
+    return Math.max(this.#start, this.#produced - this.#ring.length);
   }
 
   /** Bytes that have left the ring (produced minus retained). */

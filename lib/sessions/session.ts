@@ -133,7 +133,7 @@ export class Session {
     this.#cols = options.cols;
     this.#rows = options.rows;
     this.createdAt = this.lastActivity = options.clock.now();
-    const log = new OutputLog(options.bufferBytes);
+    const log = new OutputLog(options.bufferBytes, b.outputStart ?? 0);
     this.log = log;
     this.#pump = pump(b.output, log);
     this.ended = b.exited.catch((): BackendExit => ({ exitCode: null, signal: null })).then(

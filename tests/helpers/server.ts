@@ -149,7 +149,7 @@ export async function startStdio(
  * from arming its unref'd 2 s kill timer (it only does so while the child is still running),
  * which the test sanitizers would report as a leaked timer.
  */
-async function endStdin(transport: unknown): Promise<void> {
+export async function endStdin(transport: unknown): Promise<void> {
   // deno-lint-ignore no-explicit-any
   const proc = (transport as any)?._process;
   if (!proc || proc.exitCode !== null) return;
