@@ -48,9 +48,10 @@ export function utf8TailBoundary(bytes: Uint8Array, start: number): number {
 export class BoundedCollector {
   #capacity: number;
   #headCap: number;
-  #head: Uint8Array;
+  #tailCap: number;
+  #head: Uint8Array | null = null; // allocated when the first bytes arrive
   #headLen = 0;
-  #tail: Uint8Array;
+  #tail: Uint8Array | null = null;
   #tailStart = 0; // ring start
   #tailLen = 0;
   #total = 0;
@@ -63,8 +64,7 @@ export class BoundedCollector {
     }
     this.#capacity = capacity;
     this.#headCap = Math.ceil(capacity / 2);
-    this.#head = new Uint8Array(this.#headCap);
-    this.#tail = new Uint8Array(capacity - this.#headCap);
+    this.#tailCap = capacity - this.#headCap;
   }
 
   /** Every byte pushed so far. */
@@ -85,13 +85,23 @@ export class BoundedCollector {
     let data = chunk;
     if (this.#headLen < this.#headCap) {
       const n = Math.min(this.#headCap - this.#headLen, data.length);
+      // Grow the head to what is needed (most commands print little), up to its cap.
+      const need = this.#headLen + n;
+      if (!this.#head || this.#head.length < need) {
+        const grown = new Uint8Array(
+          Math.min(this.#headCap, Math.max(need, 2 * (this.#head?.length ?? 0), 4096)),
+        );
+        if (this.#head) grown.set(this.#head.subarray(0, this.#headLen));
+        this.#head = grown;
+      }
       this.#head.set(data.subarray(0, n), this.#headLen);
       this.#headLen += n;
       data = data.subarray(n);
       if (data.length === 0) return;
     }
-    const cap = this.#tail.length;
+    const cap = this.#tailCap;
     if (cap === 0) return;
+    this.#tail ??= new Uint8Array(cap);
     if (data.length >= cap) {
       this.#tail.set(data.subarray(data.length - cap));
       this.#tailStart = 0;
@@ -122,22 +132,30 @@ export class BoundedCollector {
   }
 
   #tailBytes(): Uint8Array {
-    const cap = this.#tail.length;
+    const tail = this.#tail;
+    if (!tail) return new Uint8Array(0);
+    const cap = tail.length;
     if (this.#tailStart + this.#tailLen <= cap) {
-      return this.#tail.subarray(this.#tailStart, this.#tailStart + this.#tailLen);
+      return tail.subarray(this.#tailStart, this.#tailStart + this.#tailLen);
     }
     const out = new Uint8Array(this.#tailLen);
     const first = cap - this.#tailStart;
-    out.set(this.#tail.subarray(this.#tailStart));
-    out.set(this.#tail.subarray(0, this.#tailLen - first), first);
+    out.set(tail.subarray(this.#tailStart));
+    out.set(tail.subarray(0, this.#tailLen - first), first);
     return out;
+  }
+
+  #headBytes(): Uint8Array {
+    return this.#head ? this.#head.subarray(0, this.#headLen) : new Uint8Array(0);
   }
 
   /** The kept bytes when nothing was cut (the whole stream), else null. */
   #whole(): Uint8Array | null {
     if (this.overflowed) return null;
+    const head = this.#headBytes();
+    if (this.#tailLen === 0) return head;
     const out = new Uint8Array(this.#total);
-    out.set(this.#head.subarray(0, this.#headLen));
+    out.set(head);
     out.set(this.#tailBytes(), this.#headLen);
     return out;
   }
@@ -153,7 +171,7 @@ export class BoundedCollector {
       return { text: decoder.decode(whole), shownBytes: whole.length, cutBytes: 0 };
     }
     const all = whole ?? null;
-    const headSrc = all ?? this.#head.subarray(0, this.#headLen);
+    const headSrc = all ?? this.#headBytes();
     const tailSrc = all ?? this.#tailBytes();
     const headWant = Math.min(Math.ceil(limit / 2), headSrc.length);
     const headEnd = utf8HeadBoundary(headSrc, headWant);

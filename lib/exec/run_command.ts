@@ -133,6 +133,22 @@ function argvFor(spec: CommandSpec, merge: boolean, env: Record<string, string>)
 }
 
 const READ_CHUNK = 64 * 1024;
+const POOL_MAX = 16;
+const bufferPool: Uint8Array[] = [];
+
+/** A 64 KiB read buffer from a small free list: steady-state calls allocate none. */
+function takeBuffer(): Uint8Array {
+  return bufferPool.pop() ?? new Uint8Array(READ_CHUNK);
+}
+
+function giveBuffer(buf: Uint8Array): void {
+  if (
+    bufferPool.length < POOL_MAX && buf.byteLength === READ_CHUNK &&
+    !(buf.buffer as ArrayBuffer).detached
+  ) {
+    bufferPool.push(new Uint8Array(buf.buffer as ArrayBuffer, 0, READ_CHUNK));
+  }
+}
 
 async function pump(
   stream: ReadableStream<Uint8Array>,
@@ -155,21 +171,24 @@ async function pump(
     stop = true;
     reader.cancel().catch(() => {});
   });
-  let buf = new Uint8Array(READ_CHUNK);
+  // BYOB reads transfer the buffer, so the one handed back with each result is the live one.
+  let buf = byob ? takeBuffer() : new Uint8Array(0);
   try {
     while (!stop) {
       const { value, done } = byob
         ? await byob.read(buf)
         : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      // The read transferred `buf`; the live buffer comes back inside `value` (also at the end).
+      if (byob && value) buf = new Uint8Array(value.buffer as ArrayBuffer, 0, READ_CHUNK);
       if (done || !value) break;
       sink.push(value);
       onChunk?.(value); // valid only during the call: the buffer is reused
-      if (byob) buf = new Uint8Array(value.buffer as ArrayBuffer, 0, READ_CHUNK);
     }
   } catch {
     // cancelled or the pipe broke: what was read is kept
   } finally {
     reader.releaseLock();
+    if (byob) giveBuffer(buf);
   }
 }
 
