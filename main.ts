@@ -68,7 +68,7 @@ function complain(text: string): void {
 }
 
 /** Services shared by both transports. */
-interface Services {
+export interface Services {
   config: Config;
   logger: Logger;
   audit: AuditLog;
@@ -119,7 +119,8 @@ function openJobs(
   }
 }
 
-async function buildServices(config: Config, transport: string): Promise<Services> {
+/** Builds every service the server runs on (exported for in-process benchmarks and tests). */
+export async function buildServices(config: Config, transport: string): Promise<Services> {
   const redactor = new Redactor();
   const logger = createLogger({ level: config.logLevel, redact: (l) => redactor.redact(l) });
   const deny = compilePolicyPattern(config.policyDeny, "RELAY_SHELL_POLICY_DENY");
