@@ -48,9 +48,21 @@ function compact(node: unknown, isOutput: boolean): unknown {
   return out;
 }
 
-/** The compact JSON Schema of a tool's input (`io: "input"`: defaults are optional). */
+/**
+ * The compact JSON Schema of a tool's input (`io: "input"`: defaults are optional). A tool with
+ * parameters does not list `additionalProperties: false` (the runner still refuses an unknown
+ * argument, naming it); a tool without parameters keeps it, as the MCP spec asks.
+ */
 export function inputJsonSchema(schema: z.ZodType): Json {
-  return compact(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }), false) as Json;
+  const json = compact(
+    z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }),
+    false,
+  ) as Json;
+  const props = json.properties as Record<string, unknown> | undefined;
+  if (props && Object.keys(props).length > 0 && json.additionalProperties === false) {
+    delete json.additionalProperties;
+  }
+  return json;
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { detail, inputJsonSchema, outputJsonSchema } from "../../lib/mcp/mod.ts";
 
-Deno.test("inputJsonSchema() drops noise but keeps bounds, required and strictness", () => {
+Deno.test("inputJsonSchema() drops noise but keeps bounds and required", () => {
   const s = inputJsonSchema(z.strictObject({
     command: z.string().min(1),
     timeout: z.number().min(0).meta({ minimum: 1, maximum: 900 }).optional(),
@@ -18,8 +18,12 @@ Deno.test("inputJsonSchema() drops noise but keeps bounds, required and strictne
       env: { type: "object", additionalProperties: { type: ["string", "null"] } },
     },
     required: ["command"],
-    additionalProperties: false,
   });
+  assert.deepEqual(inputJsonSchema(z.strictObject({})), {
+    type: "object",
+    properties: {},
+    additionalProperties: false,
+  }, "a tool without parameters keeps additionalProperties: false");
 });
 
 Deno.test("outputJsonSchema() lists top-level property types only and leaves detail fields out", () => {
