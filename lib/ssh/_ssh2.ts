@@ -105,6 +105,117 @@ export interface Ssh2Agent {
   getIdentities(cb: (err: Error | null, keys?: unknown[]) => void): void;
 }
 
+/** SFTP attributes as ssh2 reports and accepts them (times in seconds). */
+export interface Ssh2SftpAttrs {
+  /** Mode bits including the file type. */
+  mode?: number;
+  /** Owner. */
+  uid?: number;
+  /** Group. */
+  gid?: number;
+  /** Size in bytes. */
+  size?: number;
+  /** Access time (s). */
+  atime?: number;
+  /** Modification time (s). */
+  mtime?: number;
+}
+
+/** Stats returned by stat/lstat/fstat. */
+export interface Ssh2SftpStats extends Ssh2SftpAttrs {
+  /** True for a directory. */
+  isDirectory(): boolean;
+  /** True for a regular file. */
+  isFile(): boolean;
+  /** True for a symbolic link (lstat only). */
+  isSymbolicLink(): boolean;
+}
+
+/** One entry of a directory listing. */
+export interface Ssh2SftpDirEntry {
+  /** Entry name (no path). */
+  filename: string;
+  /** `ls -l` style line from the server. */
+  longname: string;
+  /** Its attributes (lstat semantics). */
+  attrs: Ssh2SftpStats;
+}
+
+/** SFTP errors carry the status code (2 = no such file, 3 = permission denied, 4 = failure). */
+export type Ssh2SftpError = Error & { code?: number };
+
+type Cb = (err: Ssh2SftpError | undefined) => void;
+type CbV<T> = (err: Ssh2SftpError | undefined, value: T) => void;
+
+/** The SFTP client (subsystem channel) parts relay-shell uses. Handles are opaque buffers. */
+export interface Ssh2Sftp {
+  /** Opens a file; `flags` as fs flags (`r`, `w`, `wx`, `a`, `r+`). */
+  open(path: string, flags: string, attrs: Ssh2SftpAttrs, cb: CbV<Buffer>): void;
+  /** Closes a handle. */
+  close(handle: Buffer, cb: Cb): void;
+  /** Reads up to `len` bytes at `position` into `buf[off..]`; bytesRead 0 at end of file. */
+  read(
+    handle: Buffer,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    position: number,
+    cb: (err: Ssh2SftpError | undefined, bytesRead: number) => void,
+  ): void;
+  /** Writes `buf[off..off+len]` at `position`. */
+  write(handle: Buffer, buf: Uint8Array, off: number, len: number, position: number, cb: Cb): void;
+  /** stat of an open handle. */
+  fstat(handle: Buffer, cb: CbV<Ssh2SftpStats>): void;
+  /** stat (follows symlinks). */
+  stat(path: string, cb: CbV<Ssh2SftpStats>): void;
+  /** lstat (does not follow). */
+  lstat(path: string, cb: CbV<Ssh2SftpStats>): void;
+  /** Sets attributes by path. */
+  setstat(path: string, attrs: Ssh2SftpAttrs, cb: Cb): void;
+  /** Sets attributes on a handle. */
+  fsetstat(handle: Buffer, attrs: Ssh2SftpAttrs, cb: Cb): void;
+  /** Lists a directory (every entry, `.` and `..` included when the server sends them). */
+  readdir(path: string, cb: CbV<Ssh2SftpDirEntry[]>): void;
+  /** Removes a file or symlink. */
+  unlink(path: string, cb: Cb): void;
+  /** Renames (fails if the target exists, per SFTP v3). */
+  rename(from: string, to: string, cb: Cb): void;
+  /** posix-rename@openssh.com: replaces the target atomically. */
+  ext_openssh_rename(from: string, to: string, cb: Cb): void;
+  /** fsync@openssh.com. */
+  ext_openssh_fsync(handle: Buffer, cb: Cb): void;
+  /** Creates a directory. */
+  mkdir(path: string, attrs: Ssh2SftpAttrs, cb: Cb): void;
+  /** Removes an empty directory. */
+  rmdir(path: string, cb: Cb): void;
+  /** Reads a symlink's target. */
+  readlink(path: string, cb: CbV<string>): void;
+  /** Creates a symlink (OpenSSH's argument order quirk is handled by ssh2). */
+  symlink(target: string, linkPath: string, cb: Cb): void;
+  /** Canonical absolute path (`.` gives the login directory). */
+  realpath(path: string, cb: CbV<string>): void;
+  /** Ends the SFTP channel. */
+  end(): void;
+  /** Events: `close` when the channel is gone. */
+  on(event: "close" | "end", cb: () => void): this;
+  /** Errors (reported through calls; a listener keeps them from being thrown). */
+  on(event: "error", cb: (err: Error) => void): this;
+  /** Removes a listener. */
+  off(event: string, cb: (...args: never[]) => void): this;
+}
+
+/** Where a remote-forwarded connection arrived (ssh2's `tcp connection` details). */
+export interface Ssh2TcpConnectionInfo {
+  /** The bound address the connection arrived on. */
+  destIP: string;
+  /** The bound port. */
+  destPort: number;
+  /** The peer's address. */
+  srcIP: string;
+  /** The peer's port. */
+  srcPort: number;
+}
+
 /** An error ssh2 emitted; `level` says where it came from. */
 export type Ssh2Error = Error & { level?: string; code?: string };
 
@@ -138,6 +249,23 @@ export interface Ssh2Client {
     dstPort: number,
     cb: (err: Error | undefined, channel: Ssh2Channel) => void,
   ): this;
+  /** Opens the SFTP subsystem on a new session channel. */
+  sftp(cb: (err: Error | undefined, sftp: Ssh2Sftp) => void): this;
+  /** Asks the server to listen (ssh -R); `port` is the bound port (useful when 0 was asked). */
+  forwardIn(
+    bindAddr: string,
+    bindPort: number,
+    cb: (err: Error | undefined, port: number) => void,
+  ): this;
+  /** Cancels a remote listen. */
+  unforwardIn(bindAddr: string, bindPort: number, cb: (err: Error | undefined) => void): this;
+  /** A connection arrived on a remote-forwarded port: accept() gives the channel. */
+  on(
+    event: "tcp connection",
+    cb: (info: Ssh2TcpConnectionInfo, accept: () => Ssh2Channel, reject: () => void) => void,
+  ): this;
+  /** Removes one listener. */
+  off(event: string, cb: (...args: never[]) => void): this;
   /** Sends disconnect and ends the socket. */
   end(): this;
   /** Destroys the socket. */

@@ -7,7 +7,13 @@
 import type { PresentedHostKey } from "./host_verifier.ts";
 import type { ResolvedTarget } from "./hosts/target.ts";
 import { SshChannelError, SshConnectionLostError } from "./ssh_errors.ts";
-import type { Ssh2Channel, Ssh2Client, Ssh2PtyOptions } from "./_ssh2.ts";
+import type {
+  Ssh2Channel,
+  Ssh2Client,
+  Ssh2PtyOptions,
+  Ssh2Sftp,
+  Ssh2TcpConnectionInfo,
+} from "./_ssh2.ts";
 
 /** How a session channel's remote program ended, as the server reported it. */
 export interface ChannelExit {
@@ -329,6 +335,98 @@ export class SshConnection {
       (cb) => this.#client.forwardOut("127.0.0.1", 0, host, port, cb),
       false,
     );
+  }
+
+  /**
+   * Opens the SFTP subsystem (a session channel: hold a slot from `acquire` while it is open, and
+   * `end()` it when done). Fails at once when the connection is gone.
+   */
+  sftp(): Promise<Ssh2Sftp> {
+    if (!this.#alive) return Promise.reject(this.lostError());
+    this.touch();
+    return new Promise((resolve, reject) => {
+      const onLost = () => reject(this.lostError());
+      this.#opening.add(onLost);
+      try {
+        this.#client.sftp((err, sftp) => {
+          this.#opening.delete(onLost);
+          if (err) {
+            return reject(
+              this.#alive
+                ? new SshChannelError(
+                  this.label,
+                  `Cannot start SFTP on ${this.label}: ${err.message}`,
+                  { cause: err },
+                )
+                : this.lostError(),
+            );
+          }
+          sftp.on("error", () => {});
+          resolve(sftp);
+        });
+      } catch (err) {
+        this.#opening.delete(onLost);
+        reject(this.#alive ? err : this.lostError());
+      }
+    });
+  }
+
+  /**
+   * Asks the server to listen on `bindAddr:bindPort` (ssh -R) and hands each arriving connection
+   * to `onConnection`. Resolves with the bound port and a function that cancels the listen.
+   */
+  forwardIn(
+    bindAddr: string,
+    bindPort: number,
+    onConnection: (
+      info: Ssh2TcpConnectionInfo,
+      accept: () => Ssh2Channel,
+      reject: () => void,
+    ) => void,
+  ): Promise<{ port: number; cancel: () => Promise<void> }> {
+    if (!this.#alive) return Promise.reject(this.lostError());
+    this.touch();
+    return new Promise((resolve, reject) => {
+      this.#client.forwardIn(bindAddr, bindPort, (err, port) => {
+        if (err) {
+          return reject(
+            new SshChannelError(
+              this.label,
+              `Cannot listen on ${bindAddr}:${bindPort} on ${this.label}: ${err.message}`,
+              { cause: err },
+            ),
+          );
+        }
+        const bound = port || bindPort;
+        const listener = (
+          info: Ssh2TcpConnectionInfo,
+          accept: () => Ssh2Channel,
+          rej: () => void,
+        ) => {
+          // sshd names the listen address as it was requested.
+          if (info.destPort !== bound || info.destIP !== bindAddr) return;
+          onConnection(info, () => {
+            const ch = accept();
+            track(ch);
+            return ch;
+          }, rej);
+        };
+        this.#client.on("tcp connection", listener);
+        resolve({
+          port: bound,
+          cancel: () =>
+            new Promise<void>((done) => {
+              this.#client.off("tcp connection", listener as never);
+              if (!this.#alive) return done();
+              try {
+                this.#client.unforwardIn(bindAddr, bound, () => done());
+              } catch {
+                done();
+              }
+            }),
+        });
+      });
+    });
   }
 
   /** Ends the connection (disconnect message, then the socket) and waits up to `graceMs`. */

@@ -157,6 +157,15 @@ export {
   VENDOR_PROMPTS,
 } from "./cli_device.ts";
 export { connectSsh, type ConnectSshOptions } from "./connect.ts";
+export type {
+  Ssh2Channel,
+  Ssh2Sftp,
+  Ssh2SftpAttrs,
+  Ssh2SftpDirEntry,
+  Ssh2SftpError,
+  Ssh2SftpStats,
+  Ssh2TcpConnectionInfo,
+} from "./_ssh2.ts";
 export { type ChannelSlot, SshConnection, type SshConnectionOptions } from "./connection.ts";
 export { checkHost, type HostCheck, mapBounded, perHostBudget, shortError } from "./fleet.ts";
 export {
