@@ -227,6 +227,11 @@ export interface Ssh2Client {
   on(event: "ready" | "close" | "end", cb: () => void): this;
   /** Errors (some are not fatal during authentication; see connect.ts). */
   on(event: "error", cb: (err: Ssh2Error) => void): this;
+  /** A connection arrived on a remote-forwarded port: accept() gives the channel. */
+  on(
+    event: "tcp connection",
+    cb: (info: Ssh2TcpConnectionInfo, accept: () => Ssh2Channel, reject: () => void) => void,
+  ): this;
   /** Removes every listener of an event. */
   removeAllListeners(event?: string): this;
   /** Opens an exec channel. */
@@ -259,11 +264,6 @@ export interface Ssh2Client {
   ): this;
   /** Cancels a remote listen. */
   unforwardIn(bindAddr: string, bindPort: number, cb: (err: Error | undefined) => void): this;
-  /** A connection arrived on a remote-forwarded port: accept() gives the channel. */
-  on(
-    event: "tcp connection",
-    cb: (info: Ssh2TcpConnectionInfo, accept: () => Ssh2Channel, reject: () => void) => void,
-  ): this;
   /** Removes one listener. */
   off(event: string, cb: (...args: never[]) => void): this;
   /** Sends disconnect and ends the socket. */

@@ -202,4 +202,11 @@ export {
   SshKeyError,
   SshUnsupportedError,
 } from "./ssh_errors.ts";
+export {
+  SFTP_STATUS,
+  SftpClient,
+  SftpError,
+  withSftp,
+  type WithSftpOptions,
+} from "./sftp_client.ts";
 export { spawnSshSession, SshPtyBackend, type SshSessionOptions } from "./ssh_session.ts";
