@@ -198,7 +198,7 @@ export class SessionRegistry {
   }
 
   /** Stops the reaper and closes every session and its processes (shutdown). */
-  async closeAll(graceMs = this.#o.closeGraceMs): Promise<void> {
+  async closeAll(graceMs: number = this.#o.closeGraceMs): Promise<void> {
     this.#shutdown = true;
     clearInterval(this.#timer);
     await this.#reaping;
