@@ -36,7 +36,7 @@ import { Redactor } from "./lib/redact/mod.ts";
 import { SecretStore } from "./lib/secrets/mod.ts";
 import { Runner } from "./lib/runner/mod.ts";
 import { SessionRegistry } from "./lib/sessions/mod.ts";
-import { HostResolver, SshPool } from "./lib/ssh/mod.ts";
+import { ForwardManager, HostResolver, SshPool } from "./lib/ssh/mod.ts";
 import { buildTools, type ToolDeps } from "./tools/mod.ts";
 import { sshResources } from "./tools/ssh_resources.ts";
 
@@ -75,6 +75,7 @@ export interface Services {
   groups: ProcessGroups;
   sessions: SessionRegistry;
   sshPool: SshPool;
+  forwards: ForwardManager;
   jobs: JobManager;
   surfaces: SurfaceRegistrar[];
   runner: Runner;
@@ -156,6 +157,7 @@ export async function buildServices(config: Config, transport: string): Promise<
     onSecret: (value) => redactor.register(value),
     logger,
   });
+  const forwards = new ForwardManager({ pool: sshPool, maxForwards: config.maxForwards, logger });
   const shutdown = new AbortController();
   const deps: ToolDeps = {
     config,
@@ -163,6 +165,7 @@ export async function buildServices(config: Config, transport: string): Promise<
     sessions,
     resolver,
     sshPool,
+    forwards,
     jobs,
     secrets,
     audit,
@@ -194,6 +197,7 @@ export async function buildServices(config: Config, transport: string): Promise<
     groups,
     sessions,
     sshPool,
+    forwards,
     jobs,
     surfaces: config.toolsets.includes("ssh")
       ? [sshResources({ resolver, audit, redactor, sshConfigPath: config.sshConfig })]
@@ -248,6 +252,7 @@ async function serve(config: Config): Promise<number> {
     clearInterval(sweeper);
     await s.sessions.closeAll();
     await s.jobs.close();
+    await s.forwards.closeAll();
     await s.sshPool.closeAll();
     const killed = await s.groups.killAll(2000);
     if (killed) logger.info("terminated leftover process groups", { count: killed });
@@ -318,6 +323,7 @@ async function checkConfig(config: Config, json: boolean): Promise<number> {
   const st = s.audit.status();
   await s.sessions.closeAll();
   await s.jobs.close();
+  await s.forwards.closeAll();
   await s.sshPool.closeAll();
   await s.audit.close();
   const tools = s.runner.tools.map((t) => t.name);

@@ -8,7 +8,7 @@ import type { Redactor } from "../lib/redact/mod.ts";
 import type { JobManager } from "../lib/jobs/mod.ts";
 import type { SecretStore } from "../lib/secrets/mod.ts";
 import type { SessionRegistry } from "../lib/sessions/mod.ts";
-import type { HostResolver, SshPool } from "../lib/ssh/mod.ts";
+import type { ForwardManager, HostResolver, SshPool } from "../lib/ssh/mod.ts";
 
 /** Facts about the running server for `server_info`. */
 export interface ServerFacts {
@@ -48,4 +48,6 @@ export interface ToolDeps {
   jobs?: JobManager;
   /** Loaded secrets; the `secrets` tools are served only when present. */
   secrets?: SecretStore;
+  /** Port forwards; the `forwards` tools are served only when present (with `resolver`). */
+  forwards?: ForwardManager;
 }

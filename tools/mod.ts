@@ -10,6 +10,7 @@ import { localTools } from "./local.ts";
 import { secretsTools } from "./secrets.ts";
 import { sessionTools } from "./sessions.ts";
 import { sshTools } from "./ssh.ts";
+import { forwardTools } from "./ssh_forward.ts";
 
 export type { ServerFacts, ToolDeps } from "./deps.ts";
 export { execOutputSchema, execToolResult } from "./local.ts";
@@ -22,7 +23,17 @@ export function buildTools(deps: ToolDeps): ToolDefinition[] {
     ? sshTools({ ...deps, resolver: deps.resolver, pool: deps.sshPool })
     : [];
   const secrets = deps.secrets ? secretsTools({ ...deps, secrets: deps.secrets }) : [];
-  const tools = [...localTools(deps), ...sessions, ...ssh, ...secrets, ...adminTools(deps)].filter(
+  const forwards = deps.resolver && deps.forwards
+    ? forwardTools({ ...deps, resolver: deps.resolver, forwards: deps.forwards })
+    : [];
+  const tools = [
+    ...localTools(deps),
+    ...sessions,
+    ...ssh,
+    ...forwards,
+    ...secrets,
+    ...adminTools(deps),
+  ].filter(
     (t) => on.has(t.toolset),
   );
   if (deps.broker) tools.push(confirmTool(deps));

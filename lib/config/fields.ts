@@ -304,6 +304,14 @@ export const FIELDS: readonly Field[] = [
     doc: "pooled SSH connections at once",
   },
   {
+    env: "MAX_FORWARDS",
+    kind: "int",
+    default: 64,
+    min: 1,
+    max: 1024,
+    doc: "port forwards (ssh_forward) open at once",
+  },
+  {
     env: "STATE_DIR",
     kind: "string",
     default: defaultStateDir,

@@ -210,3 +210,15 @@ export {
   type WithSftpOptions,
 } from "./sftp_client.ts";
 export { spawnSshSession, SshPtyBackend, type SshSessionOptions } from "./ssh_session.ts";
+export {
+  formatForwardSpec,
+  type ForwardInfo,
+  ForwardLimitError,
+  ForwardManager,
+  type ForwardManagerOptions,
+  ForwardNotFoundError,
+  type ForwardSpec,
+  type ForwardState,
+  isLoopbackBind,
+  parseForwardSpec,
+} from "./forward/mod.ts";
