@@ -6,6 +6,7 @@
 import type { ToolDefinition } from "../lib/runner/mod.ts";
 import { adminTools, confirmTool } from "./admin.ts";
 import type { ToolDeps } from "./deps.ts";
+import { fileTools } from "./files.ts";
 import { localTools } from "./local.ts";
 import { secretsTools } from "./secrets.ts";
 import { sessionTools } from "./sessions.ts";
@@ -22,7 +23,14 @@ export function buildTools(deps: ToolDeps): ToolDefinition[] {
     ? sshTools({ ...deps, resolver: deps.resolver, pool: deps.sshPool })
     : [];
   const secrets = deps.secrets ? secretsTools({ ...deps, secrets: deps.secrets }) : [];
-  const tools = [...localTools(deps), ...sessions, ...ssh, ...secrets, ...adminTools(deps)].filter(
+  const tools = [
+    ...localTools(deps),
+    ...sessions,
+    ...ssh,
+    ...fileTools(deps),
+    ...secrets,
+    ...adminTools(deps),
+  ].filter(
     (t) => on.has(t.toolset),
   );
   if (deps.broker) tools.push(confirmTool(deps));
