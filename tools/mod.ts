@@ -6,6 +6,7 @@
 import type { ToolDefinition } from "../lib/runner/mod.ts";
 import { adminTools, confirmTool } from "./admin.ts";
 import type { ToolDeps } from "./deps.ts";
+import { fileTools } from "./files.ts";
 import { localTools } from "./local.ts";
 import { secretsTools } from "./secrets.ts";
 import { sessionTools } from "./sessions.ts";
@@ -30,6 +31,7 @@ export function buildTools(deps: ToolDeps): ToolDefinition[] {
     ...localTools(deps),
     ...sessions,
     ...ssh,
+    ...fileTools(deps),
     ...forwards,
     ...secrets,
     ...adminTools(deps),

@@ -27,4 +27,5 @@ export {
   PROBE_MATCH_LIMIT,
   PROBE_PREVIEW_LENGTH,
 } from "./policy.ts";
+export { isSystemPath, writeTargetHit } from "./_targets.ts";
 export { describeTier, maxTier, Tier, TIER_NAMES } from "./tier.ts";
