@@ -12,7 +12,12 @@ import {
   splitWords,
   validateEnvOverlay,
 } from "../lib/exec/mod.ts";
-import { type InlineProgress, type JobInfo, runInline } from "../lib/jobs/mod.ts";
+import {
+  type InlineProgress,
+  type InlineResult,
+  type JobInfo,
+  runInline,
+} from "../lib/jobs/mod.ts";
 import { clampInt, type ToolContext, type ToolResult } from "../lib/runner/mod.ts";
 import { type SudoSpawn, sudoSpawner } from "../lib/sudo/mod.ts";
 import type { ToolDeps } from "./deps.ts";
@@ -58,7 +63,8 @@ export function sudoExports(
   return out;
 }
 
-function progressText(p: InlineProgress): string {
+/** The progress message: bytes so far and the last line. */
+export function progressText(p: InlineProgress): string {
   const line = p.lastLine ? `; last line: ${p.lastLine}` : "";
   return `${p.bytes} bytes of output so far${line}`;
 }
@@ -126,10 +132,17 @@ export async function runShellExec(
     }
     return execToolResult(res, timeout);
   }
+  return jobStartedResult(r, a.background === true, timeout);
+}
+
+/** The result of a call whose command now runs as a job (shell_exec, ssh_exec). */
+export function jobStartedResult(
+  r: Extract<InlineResult, { state: "running" }>,
+  background: boolean,
+  timeout: number,
+): ToolResult<ExecOutput> {
   const id = r.session.id;
-  const after = a.background
-    ? "started"
-    : `still running after ${(r.elapsedMs / 1000).toFixed(1)}s`;
+  const after = background ? "started" : `still running after ${(r.elapsedMs / 1000).toFixed(1)}s`;
   const lines = [
     `[${after}: job ${id}; follow it with session_recv session_id="${id}" (until, idle_ms), stop it with session_kill; it is killed after timeout ${timeout}s]`,
   ];

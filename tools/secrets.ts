@@ -18,7 +18,11 @@ function liveTargets(deps: ToolDeps, scope: ReturnType<typeof parseScope>): Sess
   const reg = deps.sessions;
   if (!reg) return [];
   if (scope.kind === "session") return [reg.get(scope.id)];
-  if (scope.kind === "host") return [];
+  if (scope.kind === "host") {
+    return reg.list().filter((s) =>
+      s.host === scope.host && s.kind !== "job" && s.state === "running"
+    );
+  }
   return reg.list().filter((s) => s.kind !== "job" && s.state === "running");
 }
 

@@ -27,6 +27,7 @@ import {
 import { execInShellWithSudo } from "../lib/sudo/mod.ts";
 import type { ToolDeps } from "./deps.ts";
 import { sessionRecv } from "./_session_recv.ts";
+import { sessionSudoPassword } from "./_ssh_exec.ts";
 
 const enc = new TextEncoder();
 const MAX_SEND = 65536;
@@ -38,15 +39,12 @@ export function loginShell(env: Record<string, string | undefined> = Deno.env.to
 }
 
 /**
- * The sudo password for a session: a `SUDO_PASSWORD` secret of the session, else (local sessions
- * only) the local one. An SSH session never gets the local password.
+ * The sudo password for a session: a `SUDO_PASSWORD` secret of the session, else for a local
+ * session the local one, for an SSH session its host's (a secret scoped to the host or all, else
+ * the inventory's `sudo_password_env`). An SSH session never gets the local password.
  */
 export function sudoPasswordFor(deps: ToolDeps, s: Session): string | null {
-  const store = deps.secrets;
-  if (!store) return null;
-  return s.kind === "local"
-    ? store.sudoPassword({ sessionId: s.id })
-    : store.sudoPassword({ sessionId: s.id, host: "" });
+  return sessionSudoPassword(deps, s);
 }
 
 /** Builds the `sessions` tool group (needs a registry in the deps). */

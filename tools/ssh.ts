@@ -7,20 +7,22 @@
 import { z } from "zod";
 import { type ExecResult, splitWords } from "../lib/exec/mod.ts";
 import { Tier } from "../lib/policy/tier.ts";
+import { exportInShell } from "../lib/secrets/mod.ts";
 import { clampInt, defineTool, type ToolDefinition, type ToolResult } from "../lib/runner/mod.ts";
 import { isPosixShell, SessionLimitError, type SessionRegistry } from "../lib/sessions/mod.ts";
 import {
-  execOnTarget,
   type HostResolver,
   type ResolvedTarget,
   spawnSshSession,
-  SshConnectionLostError,
+  type SshConnectionLostError,
   type SshPool,
 } from "../lib/ssh/mod.ts";
 import type { ToolDeps } from "./deps.ts";
 import { type ExecOutput, execOutputSchema, execToolResult } from "./local.ts";
 import { sshFleetTools } from "./ssh_fleet.ts";
 import { sshHostsTool } from "./_ssh_hosts.ts";
+import { MAX_INLINE_WAIT_S } from "./_shell_exec.ts";
+import { runSshExec, sshExecTimeout } from "./_ssh_exec.ts";
 import {
   effectiveOf,
   hostSubjects,
@@ -36,8 +38,6 @@ export interface SshServices {
   /** The connection pool. */
   pool: SshPool;
 }
-
-const PTY = { term: "xterm-256color", cols: 200, rows: 50 };
 
 /** execToolResult, with the CLI-device wording when the host is a network device. */
 export function remoteResult(r: ExecResult, timeout: number, cli: boolean): ToolResult<ExecOutput> {
@@ -90,6 +90,9 @@ export function sshTools(deps: ToolDeps & SshServices): ToolDefinition[] {
     env: z.record(z.string(), z.unknown()).optional(),
     merge_stderr: z.boolean().optional(),
     pty: z.boolean().optional(),
+    background: z.boolean().optional(),
+    wait: z.number().meta({ maximum: MAX_INLINE_WAIT_S }).optional(),
+    sudo: z.boolean().optional(),
     ...overrideShape,
   }).transform((a, ctx) => {
     const env = resolveOrIssue(ctx, "env", () => envOverlay(a.env));
@@ -100,6 +103,24 @@ export function sshTools(deps: ToolDeps & SshServices): ToolDefinition[] {
     );
     return target === z.NEVER || env === z.NEVER ? z.NEVER : { ...a, env, target };
   });
+
+  const auditArgs = (a: z.output<typeof execInput>): Record<string, unknown> => {
+    const args: Record<string, unknown> = {
+      ...effectiveOf(a.target),
+      command: a.command,
+      timeout: sshExecTimeout(deps, a),
+      max_output: clampInt(a.max_output, c.maxOutput, 1024, c.maxOutputHard),
+      cwd: a.cwd ?? "",
+      stdin: a.stdin ?? "",
+      env: a.env ?? {},
+      merge_stderr: a.merge_stderr ?? true,
+      pty: a.pty ?? false,
+    };
+    if (a.background) args.background = true;
+    if (a.wait !== undefined) args.wait = a.wait;
+    if (a.sudo) args.sudo = true;
+    return args;
+  };
 
   const sshExecTool = defineTool({
     name: "ssh_exec",
@@ -112,42 +133,20 @@ export function sshTools(deps: ToolDeps & SshServices): ToolDefinition[] {
     hints: { destructive: true, openWorld: true },
     policy: (a) => ({
       commands: a.stdin ? [a.command, a.stdin] : [a.command],
-      subjects: [...hostSubjects([a.target]), ...(a.env ? [JSON.stringify(a.env)] : [])],
+      subjects: [
+        ...hostSubjects([a.target]),
+        ...(a.env ? [JSON.stringify(a.env)] : []),
+        ...(a.sudo ? [`sudo ${a.command}`] : []),
+      ],
+      minTier: a.sudo ? Tier.STATEFUL : undefined,
     }),
-    auditArgs: (a) => ({
-      ...effectiveOf(a.target),
-      command: a.command,
-      timeout: clampInt(a.timeout, c.defaultTimeout, 1, c.maxTimeout),
-      max_output: clampInt(a.max_output, c.maxOutput, 1024, c.maxOutputHard),
-      cwd: a.cwd ?? "",
-      stdin: a.stdin ?? "",
-      env: a.env ?? {},
-      merge_stderr: a.merge_stderr ?? true,
-      pty: a.pty ?? false,
-    }),
-    async run(a, ctx) {
-      const timeout = clampInt(a.timeout, c.defaultTimeout, 1, c.maxTimeout);
-      const maxOutput = clampInt(a.max_output, c.maxOutput, 1024, c.maxOutputHard);
-      const t: ResolvedTarget = a.target;
-      if (!a.command.trim()) throw new TypeError("command: is empty; give a command to run");
-      try {
-        const r = await execOnTarget(t, {
-          pool,
-          command: a.command,
-          cwd: a.cwd,
-          env: a.env,
-          stdin: a.stdin,
-          pty: a.pty ? PTY : undefined,
-          timeoutMs: timeout * 1000,
-          maxOutput,
-          mergeStderr: a.merge_stderr ?? true,
-          signal: ctx.signal,
-        });
-        return remoteResult(r, timeout, t.shell === "cli");
-      } catch (err) {
-        if (err instanceof SshConnectionLostError) return lostResult(err);
-        throw err;
-      }
+    auditArgs,
+    run(a, ctx) {
+      return runSshExec({ ...deps, pool }, a, ctx, {
+        done: (r, timeout) => remoteResult(r, timeout, a.target.shell === "cli"),
+        lost: (err) => lostResult(err) as ToolResult<ExecOutput>,
+        auditArgs: () => auditArgs(a),
+      });
     },
   });
 
@@ -213,9 +212,21 @@ function sshSpawnTool(deps: ToolDeps & SshServices, reg: SessionRegistry): ToolD
         void backend.close(500);
         throw err;
       }
+      // Secrets for this host (or all) are set with shell builtins, never echoed or in an argv.
+      const env = deps.secrets?.envFor({ host: t.alias, sessionId: session.id }) ?? {};
+      let note = "";
+      if (Object.keys(env).length && posixShell) {
+        try {
+          await exportInShell(session, env, { signal: ctx.signal });
+          note = ` Secrets set: ${Object.keys(env).join(", ")}.`;
+        } catch (err) {
+          note = ` Secrets not set: ${(err as Error).message}.`;
+        }
+      }
       return {
         structured: { session_id: session.id },
-        text: `${session.id}: ${session.title} (${cols}x${rows}). Read it with session_recv.`,
+        text:
+          `${session.id}: ${session.title} (${cols}x${rows}). Read it with session_recv.${note}`,
       };
     },
   }) as ToolDefinition;

@@ -19,10 +19,14 @@ export {
 } from "./job_manager.ts";
 export type { JobPrelude, JobSource, JobSourceExit } from "./job_source.ts";
 export {
+  type InlineOptions,
   type InlineProgress,
   type InlineResult,
+  type InlineRun,
+  type InlineStart,
   runInline,
   type RunInlineOptions,
+  runInlineWith,
 } from "./run_inline.ts";
 export { Spool, type SpoolOptions, type SpoolRead, type SpoolReadOptions } from "./spool.ts";
 export { SpoolStore, type SpoolStoreOptions } from "./spool_store.ts";

@@ -9,7 +9,8 @@
  * output callback switches to the job's stream, so no byte is lost or sent twice; the client's
  * cancellation is detached (only session_kill, the timeout or shutdown end a job), and the
  * runCommand result, when it arrives, gives the job_end record its byte count and SHA-256 over
- * every byte. `background` hands over at once.
+ * every byte. `background` hands over at once. {@linkcode runInlineWith} is the same for any
+ * transport that yields an ExecResult (ssh_exec: a remote command on an SSH channel).
  */
 import {
   type CollectedText,
@@ -36,8 +37,16 @@ export interface InlineProgress {
   lastLine: string;
 }
 
-/** Options for {@linkcode runInline}. */
-export interface RunInlineOptions extends RunCommandOptions {
+/** The window, job and progress options of {@linkcode runInlineWith}. */
+export interface InlineOptions {
+  /** Wall-clock limit of the command (a window as long never hands over). */
+  timeoutMs: number;
+  /** Bytes of output shown when it becomes a job. */
+  maxOutput: number;
+  /** The call's cancellation: stops a foreground command, detached once it is a job. */
+  signal?: AbortSignal;
+  /** Sees every output chunk. */
+  onOutput?: (chunk: Uint8Array, stream: "stdout" | "stderr") => void;
   /** How long the call waits before a still-running command becomes a job. */
   windowMs: number;
   /** Hand over at once (after `gate`), whatever the window. */
@@ -59,6 +68,32 @@ export interface RunInlineOptions extends RunCommandOptions {
   /** Bytes of the output's end kept in memory while waiting (default 1 MiB). */
   captureTailBytes?: number;
 }
+
+/** Options for {@linkcode runInline}. */
+export interface RunInlineOptions extends RunCommandOptions, InlineOptions {
+  /** Wall-clock limit of the command. */
+  timeoutMs: number;
+  /** The call's cancellation. */
+  signal?: AbortSignal;
+  /** Sees every output chunk. */
+  onOutput?: (chunk: Uint8Array, stream: "stdout" | "stderr") => void;
+}
+
+/** What the transport gives {@linkcode runInlineWith} when asked to start the command. */
+export interface InlineRun {
+  /** The command's result (rejects only for transport failures). */
+  running: Promise<ExecResult>;
+  /** The local process group id, if local (read at hand-over). */
+  pid?: () => number;
+  /** Signals the command and everything it started. */
+  signal(signal: Deno.Signal): boolean;
+}
+
+/** Starts the command with this cancellation and output sink. */
+export type InlineStart = (hooks: {
+  signal: AbortSignal;
+  onOutput: (chunk: Uint8Array, stream: "stdout" | "stderr") => void;
+}) => InlineRun;
 
 /** The outcome: finished inside the window, or running as a job. */
 export type InlineResult =
@@ -102,15 +137,32 @@ function exitOf(r: ExecResult): JobSourceExit {
 }
 
 /** Runs `spec` inline for `windowMs`, then as a job; see the module comment. */
-export async function runInline(
-  spec: CommandSpec,
-  options: RunInlineOptions,
-): Promise<InlineResult> {
+export function runInline(spec: CommandSpec, options: RunInlineOptions): Promise<InlineResult> {
   const canHandOver = options.jobs !== null &&
     (options.background === true || options.windowMs < options.timeoutMs);
   if (!canHandOver && !options.onProgress) {
-    return { state: "done", result: await runCommand(spec, options) };
+    return runCommand(spec, options).then((result) => ({ state: "done", result }));
   }
+  return runInlineWith((hooks) => {
+    let pid = 0;
+    const base: Spawner = options.spawner ?? spawnDeno;
+    const spawner: Spawner = (argv, o) => {
+      const p = base(argv, o);
+      pid = p.pid;
+      return p;
+    };
+    const running = runCommand(spec, { ...options, ...hooks, spawner });
+    return { running, pid: () => pid, signal: (sig) => signalGroup(pid, sig) };
+  }, options);
+}
+
+/** {@linkcode runInline} for any transport: `start` runs the command; see the module comment. */
+export async function runInlineWith(
+  start: InlineStart,
+  options: InlineOptions,
+): Promise<InlineResult> {
+  const canHandOver = options.jobs !== null &&
+    (options.background === true || options.windowMs < options.timeoutMs);
   const fg = options.signal;
   const ctl = new AbortController();
   const onAbort = () => ctl.abort(fg?.reason);
@@ -121,24 +173,16 @@ export async function runInline(
     options.captureTailBytes ?? MIB,
   );
   let sink = (c: Uint8Array) => capture.push(c);
-  let pid = 0;
-  const base: Spawner = options.spawner ?? spawnDeno;
-  const spawner: Spawner = (argv, o) => {
-    const p = base(argv, o);
-    pid = p.pid;
-    return p;
-  };
   const started = performance.now();
   const userOutput = options.onOutput;
-  const running = runCommand(spec, {
-    ...options,
+  const run = start({
     signal: ctl.signal,
-    spawner,
     onOutput: (chunk, stream) => {
       sink(chunk);
       userOutput?.(chunk, stream);
     },
   });
+  const running = run.running;
   let ticker: ReturnType<typeof setInterval> | undefined;
   if (options.onProgress) {
     const report = options.onProgress;
@@ -189,13 +233,13 @@ export async function runInline(
       });
     const source: JobSource = {
       title: options.title,
-      pid,
+      pid: run.pid?.(),
       startedAt: started,
       prelude,
       outputs: [out],
       exited,
       countsOutput: true,
-      signal: (sig) => signalGroup(pid, sig),
+      signal: (sig) => run.signal(sig),
       close: async () => {
         ctl.abort(new Error("job closed"));
         await running.catch(() => {});

@@ -9,8 +9,10 @@
  */
 export {
   encodeEnvBlock,
+  ENV_WRAPPER_PROTOCOL_EXIT,
   envWrapperArgv,
   envWrapperCommandLine,
+  type EnvWrapperInput,
   type EnvWrapperOptions,
   envWrapperScript,
   shellQuote,

@@ -20,6 +20,8 @@ export interface SessionBackend {
   readonly kind: SessionKind;
   /** What runs, for listings (e.g. the command line). */
   readonly title: string;
+  /** The SSH host alias it runs on (absent: this host). */
+  readonly host?: string;
   /** The local process id of the program, when it runs on this host. */
   readonly pid?: number;
   /** Absolute offset of the first byte of `output` (default 0; a job adopted mid-run starts later). */

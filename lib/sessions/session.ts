@@ -87,6 +87,8 @@ export class Session {
   readonly kind: SessionKind;
   /** What runs. */
   readonly title: string;
+  /** The SSH host alias it runs on (absent: this host). */
+  readonly host?: string;
   /** True for terminals. */
   readonly interactive: boolean;
   /** True when session_exec can drive it. */
@@ -126,6 +128,7 @@ export class Session {
     this.id = options.id;
     this.kind = b.kind;
     this.title = b.title;
+    this.host = b.host;
     this.interactive = b.interactive;
     this.posixShell = options.posixShell ?? false;
     this.#backend = b;

@@ -189,6 +189,7 @@ export {
   execOnConnection,
   execOnTarget,
   type RemoteExecOptions,
+  type RemoteProcess,
   sshExec,
   type SshExecOptions,
 } from "./remote_exec.ts";

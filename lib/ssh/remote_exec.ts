@@ -1,22 +1,38 @@
 /**
  * Runs one command over SSH and returns the same {@linkcode ExecResult} a local command gives:
  * output through bounded head+tail collectors that hash every byte (merged = both channel
- * streams into one collector in arrival order), cwd and env through the stdin reader of
+ * streams into one collector in arrival order), cwd and env through the stdin wrapper of
  * {@linkcode wrapRemoteCommand}, and a timeout or cancellation that signals the remote process
- * (TERM, then KILL after a grace), closes the channel and keeps the partial output. A connection
- * that drops mid-command fails at once with {@linkcode SshConnectionLostError} carrying what
- * arrived.
+ * (TERM, then KILL after a grace), closes the channel and keeps the partial output. With
+ * `trackGroup` (ssh_exec) the wrapper reports the remote process group, and every signal also
+ * goes to that whole group through `kill -s SIG -- -<pgid>` on a second channel: sshd signals
+ * only its direct child and sends no SIGHUP when a channel without a pty closes, so a tree would
+ * otherwise survive (ADR 0018). `sudo` runs the command under `sudo -S` with the password fed on
+ * stdin at sudo's prompt (see lib/sudo). A connection that drops mid-command fails at once with
+ * {@linkcode SshConnectionLostError} carrying what arrived.
  */
 import { Buffer } from "node:buffer";
 import { BoundedCollector } from "../exec/collector.ts";
 import type { ExecResult, StreamOutput } from "../exec/run_command.ts";
+import { classifySudoFailure, SudoError } from "../sudo/errors.ts";
+import { sudoCommandLine } from "../sudo/sudo_command.ts";
+import { sudoMarkers, sudoMessages, SudoWatcher } from "../sudo/sudo_watch.ts";
+import { randomHex } from "../util/mod.ts";
+import { encodeEnvBlock } from "../secrets/env_wrapper.ts";
 import { cliExec } from "./cli_device.ts";
 import { channelClosed, channelExit, type SshConnection } from "./connection.ts";
 import type { SshPool } from "./pool.ts";
 import type { ResolvedTarget } from "./hosts/target.ts";
 import { ptyCommandLine, wrapRemoteCommand } from "./remote_command.ts";
+import { StartLineWatcher } from "./remote_start.ts";
 import { SshConnectError } from "./ssh_errors.ts";
 import { signalChannel, type Ssh2Channel, type Ssh2PtyOptions } from "./_ssh2.ts";
+
+/** The running remote command, as a job sees it. */
+export interface RemoteProcess {
+  /** Sends `signal` (TERM, KILL, INT, …) to the process and, when known, its whole group. */
+  signal(signal: string): boolean;
+}
 
 /** Options for {@linkcode execOnConnection}. */
 export interface RemoteExecOptions {
@@ -42,12 +58,22 @@ export interface RemoteExecOptions {
   killGraceMs?: number;
   /** Sees every output chunk (progress). */
   onOutput?: (chunk: Uint8Array, stream: "stdout" | "stderr") => void;
+  /** Learn the remote process group and signal all of it (needs a POSIX login shell; no pty). */
+  trackGroup?: boolean;
+  /** Run under `sudo -S`; `password` answers its prompt (null: none configured). No pty. */
+  sudo?: { password: string | null };
+  /** Called when the wrapper's start line arrives (under sudo: sudo let the command run). */
+  onStart?: () => void;
+  /** Called once the channel is open, with a handle to signal the process. */
+  onProcess?: (process: RemoteProcess) => void;
 }
 
 /** Options for {@linkcode sshExec}: {@linkcode RemoteExecOptions} plus the pool. */
 export interface SshExecOptions extends RemoteExecOptions {
   /** The pool to take a connection from. */
   pool: SshPool;
+  /** Hold a long-lived slot (a background job), so short commands get another connection. */
+  longLived?: boolean;
 }
 
 const enc = new TextEncoder();
@@ -69,7 +95,7 @@ function render(c: BoundedCollector, limit: number): StreamOutput {
   return { text: r.text, bytes: c.totalBytes, sha256: c.digest(), cutBytes: r.cutBytes };
 }
 
-async function writeAll(ch: Ssh2Channel, chunks: Uint8Array[]): Promise<void> {
+async function writeAll(ch: Ssh2Channel, chunks: Uint8Array[], end = true): Promise<void> {
   for (const chunk of chunks) {
     if (chunk.length === 0) continue;
     if (ch.writableEnded || ch.destroyed) return;
@@ -85,7 +111,24 @@ async function writeAll(ch: Ssh2Channel, chunks: Uint8Array[]): Promise<void> {
       });
     }
   }
-  if (!ch.writableEnded && !ch.destroyed) ch.end();
+  if (end && !ch.writableEnded && !ch.destroyed) ch.end();
+}
+
+const SIGNALS = new Set(["TERM", "KILL", "INT", "HUP", "QUIT", "USR1", "USR2", "STOP", "CONT"]);
+
+/**
+ * Signals the remote process group `pgid` with `kill` on a second channel of `conn` (not counted
+ * against the pool's slots: it lives for milliseconds). Resolves once done, never rejects.
+ */
+async function killGroup(conn: SshConnection, pgid: number, sig: string): Promise<void> {
+  if (!conn.alive) return;
+  try {
+    const ch = await conn.exec(`kill -s ${sig} -- -${pgid} 2>/dev/null`);
+    ch.resume();
+    ch.stderr.resume();
+    ch.end();
+    await within([channelClosed(ch)], 3000);
+  } catch { /* the connection went away: nothing to reach */ }
 }
 
 /** Runs a command on an open connection (the caller holds a channel slot). */
@@ -97,32 +140,80 @@ export async function execOnConnection(
   const merge = options.mergeStderr ?? true;
   let commandLine: string;
   let prefix: Uint8Array = new Uint8Array(0);
+  let watcher: StartLineWatcher | null = null;
+  const sudo = options.sudo;
+  const markers = sudo ? sudoMarkers() : null;
+  const sudoWatch = markers ? new SudoWatcher(markers) : null;
   if (options.pty) {
     if (options.env && Object.keys(options.env).length > 0) {
       throw new TypeError(
         "env: cannot be combined with pty: true (a terminal echoes its input); use pty: false",
       );
     }
+    if (sudo) throw new TypeError("sudo: cannot be combined with pty: true; use pty: false");
     commandLine = ptyCommandLine(options.command, options.cwd);
+  } else if (markers) {
+    if (options.command.includes("\0")) throw new TypeError("command: must not contain a NUL byte");
+    // sudo resets the environment and may refuse to start in cwd: both go through the block.
+    prefix = encodeEnvBlock({ env: options.env, cwd: options.cwd });
+    commandLine = sudoCommandLine(options.command, markers);
+    watcher = new StartLineWatcher(markers.start, true);
   } else {
-    const w = wrapRemoteCommand({ command: options.command, cwd: options.cwd, env: options.env });
+    const marker = options.trackGroup ? `RSG_${randomHex(8)}` : undefined;
+    const w = wrapRemoteCommand({
+      command: options.command,
+      cwd: options.cwd,
+      env: options.env,
+      startMarker: marker,
+    });
     commandLine = w.commandLine;
     prefix = w.stdinPrefix;
+    if (marker) watcher = new StartLineWatcher(marker);
   }
   const out = new BoundedCollector(Math.max(2, options.maxOutput));
   const err = merge ? out : new BoundedCollector(Math.max(2, options.maxOutput));
   const ch = await conn.exec(commandLine, options.pty);
+  const stdin = typeof options.stdin === "string" ? enc.encode(options.stdin) : options.stdin;
+  const feedStdin = () => void writeAll(ch, [prefix, stdin ?? new Uint8Array(0)]).catch(() => {});
+  const proc: RemoteProcess = {
+    signal(sig) {
+      const name = sig.replace(/^SIG/, "");
+      if (!SIGNALS.has(name)) return false;
+      const pgid = watcher?.pgid;
+      if (pgid) void killGroup(conn, pgid, name);
+      return signalChannel(ch, name) || !!pgid;
+    },
+  };
+  const toErr = (d: Uint8Array) => {
+    err.push(d);
+    options.onOutput?.(d, "stderr");
+  };
   ch.on("data", (d: Uint8Array) => {
     out.push(d);
     options.onOutput?.(d, "stdout");
   });
   ch.stderr.on("data", (d: Uint8Array) => {
-    err.push(d);
-    options.onOutput?.(d, "stderr");
+    if (!watcher) return toErr(d);
+    if (sudoWatch && !watcher.started) {
+      const before = sudoWatch.prompts;
+      sudoWatch.feed(d);
+      for (let i = before; i < sudoWatch.prompts; i++) {
+        if (i === 0 && sudo!.password !== null) {
+          const line = enc.encode(`${sudo!.password}\n`);
+          void writeAll(ch, [line], false).catch(() => {}).finally(() => line.fill(0));
+        } else if (!ch.writableEnded) ch.end(); // wrong password or none: sudo gives up at once
+      }
+    }
+    const step = watcher.feed(d);
+    if (step.started) {
+      if (sudoWatch) feedStdin();
+      options.onStart?.();
+    }
+    for (const p of step.pass) toErr(p);
   });
   const closed = channelClosed(ch).then(() => "closed" as const);
-  const stdin = typeof options.stdin === "string" ? enc.encode(options.stdin) : options.stdin;
-  void writeAll(ch, [prefix, stdin ?? new Uint8Array(0)]).catch(() => {});
+  if (!sudoWatch) feedStdin();
+  options.onProcess?.(proc);
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<"timeout">((
@@ -143,9 +234,10 @@ export async function execOnConnection(
   const exit = () => channelExit(ch) ?? { code: null, signal: null };
   if (first === "timeout" || first === "abort") {
     const grace = options.killGraceMs ?? 1000;
-    let how = signalChannel(ch, "TERM") ? "TERM" : "";
+    const pgid = watcher?.pgid;
+    let how = proc.signal("TERM") ? "TERM" : "";
     if (await within([closed, lost], grace) === "wait") {
-      if (signalChannel(ch, "KILL")) how = "KILL";
+      if (proc.signal("KILL")) how = "KILL";
       if (await within([closed, lost], 250) === "wait") {
         ch.close();
         if (await within([closed, lost], 1000) === "wait") {
@@ -153,7 +245,13 @@ export async function execOnConnection(
         }
       }
     }
-    if (how) notes.push(`remote process sent ${how} and the channel closed`);
+    // Whatever of the group outlived the channel (it no longer holds the output pipes).
+    if (pgid) await killGroup(conn, pgid, "KILL");
+    if (how) {
+      notes.push(
+        `remote ${pgid ? "process group" : "process"} sent ${how} and the channel closed`,
+      );
+    }
   } else if (first === "lost" || (!conn.alive && channelExit(ch) === null)) {
     const e = conn.lostError();
     e.partialOutput = out.render(Math.max(2, options.maxOutput)).text;
@@ -162,6 +260,11 @@ export async function execOnConnection(
   } else if (channelExit(ch) === null) {
     notes.push("the channel closed without an exit status");
   }
+  if (sudoWatch && watcher && !watcher.started && first === "closed") {
+    const messages = sudoMessages(watcher.heldText(), markers!);
+    throw new SudoError(classifySudoFailure(messages, sudoWatch.prompts), messages);
+  }
+  for (const p of watcher?.flush() ?? []) toErr(p);
   const stdout = render(out, options.maxOutput);
   const stderr = merge ? null : render(err, options.maxOutput);
   return {
@@ -200,6 +303,7 @@ export async function sshExec(
     lease = await options.pool.acquire(target, {
       signal,
       timeoutMs: Math.min(target.connectTimeout * 1000, options.timeoutMs),
+      longLived: options.longLived,
     });
   } catch (err) {
     if (limit.aborted && !options.signal?.aborted) {
@@ -238,7 +342,7 @@ export async function execOnTarget(
   options: SshExecOptions,
 ): Promise<ExecResult> {
   if (target.shell !== "cli") return sshExec(target, options);
-  for (const k of ["cwd", "env", "stdin", "pty"] as const) {
+  for (const k of ["cwd", "env", "stdin", "pty", "sudo"] as const) {
     if (options[k] !== undefined) {
       throw new TypeError(`${k}: ${target.alias} is a CLI device (shell: cli); it takes no ${k}`);
     }

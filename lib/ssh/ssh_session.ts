@@ -42,6 +42,8 @@ export class SshPtyBackend implements SessionBackend {
   readonly interactive = true;
   /** `ssh <alias>[: command]`. */
   readonly title: string;
+  /** The host alias. */
+  readonly host?: string;
   /** Terminal output. */
   readonly output: ReadableStream<Uint8Array>;
   /** The remote program's exit. */
@@ -52,8 +54,9 @@ export class SshPtyBackend implements SessionBackend {
   #closedP: Promise<void>;
 
   /** Wraps an open pty channel; the lease is released when the channel closes. */
-  constructor(channel: Ssh2Channel, lease: Lease, title: string) {
+  constructor(channel: Ssh2Channel, lease: Lease, title: string, host?: string) {
     this.#ch = channel;
+    this.host = host;
     this.#lease = lease;
     this.title = title;
     let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -151,7 +154,7 @@ export async function spawnSshSession(options: SshSessionOptions): Promise<SshPt
       );
     } else ch = await lease.connection.shell(pty);
     const title = `ssh ${target.alias}${command ? `: ${command}` : ""}`;
-    return new SshPtyBackend(ch, lease, title);
+    return new SshPtyBackend(ch, lease, title, target.alias);
   } catch (err) {
     lease.release();
     throw err;

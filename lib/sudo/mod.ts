@@ -6,10 +6,10 @@
  * sudo's stdin only when its prompt appears; a second prompt (wrong password) or a prompt with no
  * password configured ends sudo at once with a {@linkcode SudoError}. Piped children use
  * {@linkcode sudoSpawner}; PTY sessions use {@linkcode execInShellWithSudo}; other transports
- * (ssh_exec) build on {@linkcode sudoArgv} and {@linkcode SudoWatcher}.
+ * (ssh_exec) build on {@linkcode sudoCommandLine} and {@linkcode SudoWatcher}.
  */
 export { classifySudoFailure, SudoError, type SudoFailure } from "./errors.ts";
-export { sudoArgv, sudoShellLine } from "./sudo_command.ts";
+export { sudoArgv, sudoCommandLine, sudoShellLine } from "./sudo_command.ts";
 export { execInShellWithSudo, type SudoShellOptions, type SudoShellResult } from "./sudo_pty.ts";
 export {
   type SudoOutcome,

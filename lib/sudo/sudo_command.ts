@@ -1,5 +1,6 @@
 /**
- * How a command runs under sudo. Piped (shell_exec, ssh_exec):
+ * How a command runs under sudo. Piped (shell_exec; ssh_exec the same through
+ * {@linkcode sudoCommandLine}):
  *
  *     sudo -k -S -p <prompt marker> -- /bin/sh -c <env wrapper> <start marker> <argv…>
  *
@@ -11,7 +12,7 @@
  * the terminal instead, with echo off, and the typed line spells the markers in pieces so the
  * terminal's echo of the line never contains them.
  */
-import { envWrapperArgv, shellQuote } from "../secrets/mod.ts";
+import { envWrapperArgv, envWrapperCommandLine, shellQuote } from "../secrets/mod.ts";
 import type { SudoMarkers } from "./sudo_watch.ts";
 
 /** The argv that runs `argv` under sudo with the markers (piped mode). */
@@ -29,6 +30,16 @@ export function sudoArgv(
     "--",
     ...envWrapperArgv(argv, { startMarker: markers.start }),
   ];
+}
+
+/**
+ * The command line that runs shell text `command` under sudo over SSH (piped mode): the wrapper
+ * runs in `login` mode (the target user's `$SHELL -c command`) and reports its process group.
+ */
+export function sudoCommandLine(command: string, markers: SudoMarkers): string {
+  return `sudo -k -S -p ${shellQuote(markers.prompt)} -- ${
+    envWrapperCommandLine(command, { startMarker: markers.start, reportGroup: true })
+  }`;
 }
 
 /** The shell text that runs shell text `command` under sudo in a terminal (PTY mode). */

@@ -51,7 +51,7 @@ export function sudoSpawner(base: Spawner, options: SudoSpawnOptions): SudoSpawn
   let settle!: (o: SudoOutcome) => void;
   const outcome = new Promise<SudoOutcome>((r) => (settle = r));
   const started = outcome.then((o) => o.started);
-  const envBlock = encodeEnvBlock(options.env); // validates the names before anything runs
+  const envBlock = encodeEnvBlock({ env: options.env }); // validates the names before anything runs
 
   const spawner: Spawner = (argv, o) => {
     const child = base(sudoArgv(argv, markers, options.sudoPath), { ...o, stdin: "piped" });
