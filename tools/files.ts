@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import {
+  FileError,
   formatMode,
   fromBase64,
   listPath,
@@ -86,6 +87,18 @@ export function fileTools(deps: ToolDeps): ToolDefinition[] {
           length: pageLength(a),
           encoding,
         });
+        if (encoding === "base64" && deps.redactor.size > 0) {
+          // Base64 would carry a loaded secret past the runner's redaction: refuse that page.
+          const raw = new TextDecoder().decode(fromBase64(p.content));
+          if (deps.redactor.redactLiterals(raw) !== raw) {
+            throw new FileError(
+              "read",
+              abs,
+              "this page holds a loaded secret's value, which base64 would expose; read it " +
+                'with encoding="text" (the value comes back as [REDACTED])',
+            );
+          }
+        }
         const end = p.offset + p.bytes;
         const more = p.nextOffset === null ? "end of file" : `next_offset=${p.nextOffset}`;
         return {

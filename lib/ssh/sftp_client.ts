@@ -54,6 +54,11 @@ function describe(err: Ssh2SftpError): string {
   }
 }
 
+/** ssh2 accepts only a Node Buffer for writes: a view of the same bytes, no copy. */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
 /** A promise wrapper over one {@linkcode Ssh2Sftp}; create it with {@linkcode withSftp}. */
 export class SftpClient {
   /** The raw ssh2 SFTP object (for pipelined reads and writes). */
@@ -131,7 +136,7 @@ export class SftpClient {
     return this.#call(
       "write",
       path,
-      (cb) => this.raw.write(handle, data, 0, data.length, position, cb),
+      (cb) => this.raw.write(handle, asBuffer(data), 0, data.length, position, cb),
     );
   }
   /** fstat of a handle. */

@@ -322,3 +322,30 @@ integrationTest(
     }
   },
 );
+
+integrationTest(
+  "file_read keeps a loaded secret out of text and refuses it as base64",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "relay-shell-files-secret-" });
+    const s = await startStdio();
+    try {
+      const call = caller(s);
+      const value = "Zq8-file-secret-" + crypto.randomUUID().slice(0, 8);
+      await Deno.writeTextFile(`${dir}/.env`, `FILE_TOKEN=${value}\n`);
+      ok(await call("secrets_load", { path: `${dir}/.env` }));
+      await Deno.writeTextFile(`${dir}/holds.txt`, `before ${value} after\n`);
+      const text = ok(await call("file_read", { path: `${dir}/holds.txt` }));
+      assert.equal(text.content, "before [REDACTED] after\n");
+      const b64 = await call("file_read", { path: `${dir}/holds.txt`, encoding: "base64" });
+      assert.equal(b64.isError, true);
+      assert.match(textOf(b64), /loaded secret/);
+      assert.ok(!textOf(b64).includes(value) && !textOf(b64).includes(btoa(value).slice(0, 12)));
+      await Deno.writeTextFile(`${dir}/plain.bin`, "no secret here");
+      const plain = ok(await call("file_read", { path: `${dir}/plain.bin`, encoding: "base64" }));
+      assert.equal(atob(plain.content as string), "no secret here");
+    } finally {
+      await s.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
