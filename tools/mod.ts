@@ -10,6 +10,7 @@ import { localTools } from "./local.ts";
 import { secretsTools } from "./secrets.ts";
 import { sessionTools } from "./sessions.ts";
 import { sshTools } from "./ssh.ts";
+import { sshTransferTools } from "./ssh_transfer.ts";
 
 export type { ServerFacts, ToolDeps } from "./deps.ts";
 export { execOutputSchema, execToolResult } from "./local.ts";
@@ -21,8 +22,18 @@ export function buildTools(deps: ToolDeps): ToolDefinition[] {
   const ssh = deps.resolver && deps.sshPool
     ? sshTools({ ...deps, resolver: deps.resolver, pool: deps.sshPool })
     : [];
+  const transfers = deps.resolver && deps.sshPool
+    ? sshTransferTools({ ...deps, resolver: deps.resolver, pool: deps.sshPool })
+    : [];
   const secrets = deps.secrets ? secretsTools({ ...deps, secrets: deps.secrets }) : [];
-  const tools = [...localTools(deps), ...sessions, ...ssh, ...secrets, ...adminTools(deps)].filter(
+  const tools = [
+    ...localTools(deps),
+    ...sessions,
+    ...ssh,
+    ...transfers,
+    ...secrets,
+    ...adminTools(deps),
+  ].filter(
     (t) => on.has(t.toolset),
   );
   if (deps.broker) tools.push(confirmTool(deps));

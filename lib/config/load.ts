@@ -41,6 +41,7 @@ export interface Config {
   readonly sshKeepalive: number;
   readonly sshIdleTimeout: number;
   readonly maxConns: number;
+  readonly transferEngine: "auto" | "ssh2" | "openssh";
   readonly stateDir: string;
   readonly auditPath: string;
   readonly auditStderr: boolean;
