@@ -6,12 +6,14 @@
 import { report } from "./_stats.ts";
 import * as exec from "./exec_roundtrip.ts";
 import * as pty from "./pty.ts";
+import * as sftp from "./sftp.ts";
 import * as ssh from "./ssh.ts";
 
 const sections: Record<string, () => Promise<import("./_stats.ts").Comparison[]>> = {
   exec: () => exec.run(),
   pty: () => pty.run(),
   ssh: () => ssh.run(),
+  sftp: () => sftp.run(),
 };
 
 const chosen = Deno.args.length ? Deno.args : Object.keys(sections);

@@ -12,6 +12,7 @@ import { secretsTools } from "./secrets.ts";
 import { sessionTools } from "./sessions.ts";
 import { sshTools } from "./ssh.ts";
 import { forwardTools } from "./ssh_forward.ts";
+import { sshTransferTools } from "./ssh_transfer.ts";
 
 export type { ServerFacts, ToolDeps } from "./deps.ts";
 export { execOutputSchema, execToolResult } from "./local.ts";
@@ -23,6 +24,9 @@ export function buildTools(deps: ToolDeps): ToolDefinition[] {
   const ssh = deps.resolver && deps.sshPool
     ? sshTools({ ...deps, resolver: deps.resolver, pool: deps.sshPool })
     : [];
+  const transfers = deps.resolver && deps.sshPool
+    ? sshTransferTools({ ...deps, resolver: deps.resolver, pool: deps.sshPool })
+    : [];
   const secrets = deps.secrets ? secretsTools({ ...deps, secrets: deps.secrets }) : [];
   const forwards = deps.resolver && deps.forwards
     ? forwardTools({ ...deps, resolver: deps.resolver, forwards: deps.forwards })
@@ -31,6 +35,7 @@ export function buildTools(deps: ToolDeps): ToolDefinition[] {
     ...localTools(deps),
     ...sessions,
     ...ssh,
+    ...transfers,
     ...fileTools(deps),
     ...forwards,
     ...secrets,

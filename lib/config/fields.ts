@@ -312,6 +312,14 @@ export const FIELDS: readonly Field[] = [
     doc: "port forwards (ssh_forward) open at once",
   },
   {
+    env: "TRANSFER_ENGINE",
+    kind: "enum",
+    default: "auto",
+    values: ["auto", "ssh2", "openssh"],
+    doc:
+      "file bytes of ssh_upload/download: auto (system ssh for files >= 4 MiB if usable), ssh2, openssh",
+  },
+  {
     env: "STATE_DIR",
     kind: "string",
     default: defaultStateDir,

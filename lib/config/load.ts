@@ -42,6 +42,7 @@ export interface Config {
   readonly sshIdleTimeout: number;
   readonly maxConns: number;
   readonly maxForwards: number;
+  readonly transferEngine: "auto" | "ssh2" | "openssh";
   readonly stateDir: string;
   readonly auditPath: string;
   readonly auditStderr: boolean;

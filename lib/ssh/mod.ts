@@ -223,3 +223,17 @@ export {
   isLoopbackBind,
   parseForwardSpec,
 } from "./forward/mod.ts";
+export { sshDownload, sshUpload } from "./transfer.ts";
+export {
+  resolveLocalPath,
+  resolveRemotePath,
+  TRANSFER_ENGINES,
+  type TransferEngineName,
+  TransferError,
+  type TransferOptions,
+  type TransferProgress,
+  type TransferredFile,
+  type TransferResult,
+} from "./transfer_types.ts";
+export type { SkippedEntry } from "./transfer_plan.ts";
+export { findSshBinary, OpenSshEngine, openSshUnsupported } from "./transfer_openssh.ts";

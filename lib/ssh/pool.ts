@@ -103,6 +103,16 @@ export class SshPool {
     this.#clock = options.clock ?? systemClock;
   }
 
+  /**
+   * Reads a credential variable the way connections do (and hands the value to `onSecret`), for
+   * engines that authenticate outside ssh2 (the OpenSSH transfer engine's askpass).
+   */
+  credential(name: string): string | undefined {
+    const v = (this.#o.getEnv ?? ((n: string) => Deno.env.get(n)))(name);
+    if (v) this.#o.onSecret?.(v);
+    return v;
+  }
+
   /** Live connections (jump hops included). */
   get size(): number {
     let n = 0;
