@@ -4,6 +4,7 @@
  * absolute (see {@linkcode FileBackend.resolve}); every failure is a {@linkcode FileError} naming
  * the operation and the path.
  */
+import { normalisePath } from "../util/paths.ts";
 
 /** What a path is. */
 export type FileType = "file" | "dir" | "symlink" | "other";
@@ -126,15 +127,7 @@ export function baseName(path: string): string {
 }
 
 /** Lexically normalises an absolute path (`//`, `.`, `..`, trailing `/`). */
-export function normalizePath(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return "/" + out.join("/");
-}
+export const normalizePath: (path: string) => string = normalisePath;
 
 /**
  * Resolves `path` against `home` (for `~`, `~/x`) and `cwd` (relative), normalised. `~user` is

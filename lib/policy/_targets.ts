@@ -1,5 +1,8 @@
 /** Paths that matter when something writes to them: block devices, /etc and other system trees. */
 import { Tier } from "./tier.ts";
+import { normalisePath } from "../util/paths.ts";
+
+export { normalisePath };
 
 /** A finding: a tier and a short human reason. */
 export type Hit = readonly [tier: Tier, reason: string];
@@ -23,18 +26,6 @@ const SYSTEM_TREES = [
   "/proc/sys",
   "/root/.ssh",
 ];
-
-/** Lexically normalises an absolute path (`//`, `.`, `..`); relative paths come back unchanged. */
-export function normalisePath(path: string): string {
-  if (!path.startsWith("/")) return path;
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return "/" + out.join("/");
-}
 
 /** True for `/` itself or a path inside a system tree (/etc, /usr, /boot, /bin, /lib, /sys …). */
 export function isSystemPath(path: string): boolean {

@@ -119,8 +119,8 @@ export async function execInShell(
   const release = session.claimExec();
   try {
     // The shell takes the terminal back a moment after a previous command ended (under load,
-    // after a Ctrl-C): give it up to a second before calling the session busy.
-    for (let i = 0; i < 50 && session.foregroundBusy(); i++) {
+    // after a Ctrl-C): give it 300 ms before calling the session busy.
+    for (let i = 0; i < 15 && session.foregroundBusy(); i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
     if (session.foregroundBusy()) {

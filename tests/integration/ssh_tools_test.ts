@@ -342,10 +342,10 @@ integrationTest(
 );
 
 integrationTest("the six ssh tools fit their 2.8 KB share of tools/list", async () => {
-  const s = await startStdio("v2", { RELAY_SHELL_SSH_CONFIG: "" });
+  const s = await startStdio("v2", { RELAY_SHELL_SSH_CONFIG: "", RELAY_SHELL_TOOLSETS: "ssh" });
   try {
     const { tools } = await s.client.listTools();
-    const ssh = tools.filter((t) => t.name.startsWith("ssh_") && !t.name.startsWith("ssh_forward"));
+    const ssh = tools.filter((t) => t.name.startsWith("ssh_"));
     assert.deepEqual(ssh.map((t) => t.name).sort(), [
       "ssh_check",
       "ssh_exec",

@@ -92,7 +92,7 @@ Deno.test("execInShell() runs multi-line commands, heredocs and tabs verbatim", 
 Deno.test("execInShell() on timeout returns what it saw and leaves the command running", async () => {
   const reg = testRegistry();
   const s = bashIn(reg);
-  const r = await execInShell(s, "echo started; sleep 1; echo finished", {
+  const r = await execInShell(s, "echo started; sleep 1.5; echo finished", {
     timeoutMs: 300,
     maxBytes: 4096,
   });
