@@ -61,6 +61,18 @@ const GROUP = "{ read -r __rs_x __rs_x __rs_x __rs_x __rs_g __rs_x </proc/self/s
   ' 2>/dev/null||__rs_g=$$;echo "$0 $__rs_g" >&2;';
 
 /**
+ * Shell text for a POSIX login shell that prints `<marker> <pgid>` on stderr and unsets its
+ * helper variables; put it before a command (on a line of its own) when nothing else needs the
+ * wrapper, so the command still runs in the login shell itself (one shell start instead of three).
+ */
+export function groupReportPrefix(marker: string): string {
+  if (!/^[A-Za-z0-9_]+$/.test(marker)) {
+    throw new TypeError("groupReportPrefix: marker must be a word");
+  }
+  return GROUP.replace('"$0 $__rs_g"', `"${marker} $__rs_g"`) + "unset __rs_x __rs_g\n";
+}
+
+/**
  * The wrapper script for `sh -c`. `argv` mode execs its arguments (`"$@"`); `login` mode runs
  * its first argument with the login shell (`$SHELL -c "$1"`, as sshd runs a command). With
  * `announce`, `$0` (the start marker) is first printed on stderr (`group`: followed by the pgid).

@@ -11,6 +11,7 @@ import {
   encodeEnvBlock,
   ENV_WRAPPER_PROTOCOL_EXIT,
   envWrapperCommandLine,
+  groupReportPrefix,
   shellQuote,
 } from "../secrets/env_wrapper.ts";
 
@@ -60,6 +61,15 @@ export function wrapRemoteCommand(input: RemoteCommandInput): RemoteCommand {
   const hasEnv = Object.keys(input.env ?? {}).length > 0;
   if (cwd === undefined && !hasEnv && input.startMarker === undefined) {
     return { commandLine: command, stdinPrefix: new Uint8Array(0), wrapped: false };
+  }
+  if (cwd === undefined && !hasEnv) {
+    // Only the process group is wanted: report it from the login shell itself.
+    checkText(command, "command");
+    return {
+      commandLine: groupReportPrefix(input.startMarker!) + command,
+      stdinPrefix: new Uint8Array(0),
+      wrapped: false,
+    };
   }
   if (cwd === "") throw new TypeError("cwd: is empty; give a remote directory");
   const stdinPrefix = encodeEnvBlock({ env: input.env, cwd });

@@ -164,3 +164,22 @@ Deno.test("wrapRemoteCommand() leaves a command alone without cwd/env and refuse
   assert.equal(new TextDecoder().decode(w.stdinPrefix), "1\nE A 1\nv\n");
   assert.ok(enc.encode(w.commandLine).length < 1024, "the reader is small");
 });
+
+Deno.test("a start marker alone reports the login shell's own process group, no wrapper", async () => {
+  for (const shell of SHELLS) {
+    const w = wrapRemoteCommand({
+      command: 'echo out; echo "[$__rs_g]" >&2',
+      startMarker: "RSG_ab12",
+    });
+    assert.equal(w.stdinPrefix.length, 0, shell[0]);
+    assert.ok(w.commandLine.endsWith('\necho out; echo "[$__rs_g]" >&2'), "command verbatim");
+    assert.ok(!w.commandLine.includes("/bin/sh"), "runs in the login shell itself");
+    const r = await runAs(shell, w.commandLine, new Uint8Array(0));
+    assert.equal(r.code, 0, shell[0]);
+    assert.equal(new TextDecoder().decode(r.out), "out\n");
+    const m = r.err.match(/^RSG_ab12 (\d+)\n\[\]\n$/);
+    assert.ok(m, `${shell[0]}: ${JSON.stringify(r.err)}`);
+    assert.ok(Number(m[1]) > 1, "a process group id");
+  }
+  assert.throws(() => wrapRemoteCommand({ command: "true", startMarker: "a b" }), /marker/);
+});
