@@ -8,7 +8,7 @@ import denoJson from "./deno.json" with { type: "json" };
 import { AuditLog, tailAudit, verifyAuditFile } from "./lib/audit/mod.ts";
 import { type Command, parseCommandLine, USAGE, UsageError } from "./lib/cli/mod.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/config/mod.ts";
-import { ProcessGroups } from "./lib/exec/mod.ts";
+import { ProcessGroups, withholdFromChildren } from "./lib/exec/mod.ts";
 import { createLogger, flushLogs, type Logger, writeStderrLine } from "./lib/log/mod.ts";
 import {
   buildInstructions,
@@ -149,7 +149,21 @@ export async function buildServices(config: Config, transport: string): Promise<
   });
   const jobs = openJobs(config, sessions, audit, logger);
   const secrets = new SecretStore({ redactor, sudoPassword: takeSudoPassword(config, logger) });
-  const resolver = HostResolver.fromConfig(config, { logger });
+  // Credential variables the inventory names reach no child, and their values are redacted.
+  const resolver = HostResolver.fromConfig(config, {
+    logger,
+    onInventory: (data) => {
+      const names = [...data.hosts.values()].flatMap((h) =>
+        [h.passwordEnv, h.passphraseEnv, h.sudoPasswordEnv].filter((n): n is string => !!n)
+      );
+      withholdFromChildren(names);
+      for (const n of names) {
+        const v = Deno.env.get(n);
+        if (v) redactor.register(v);
+      }
+    },
+  });
+  resolver.inventory.current(); // load it now: the guard holds before the first call
   const sshPool = new SshPool({
     maxConns: config.maxConns,
     idleTimeoutMs: config.sshIdleTimeout * 1000,

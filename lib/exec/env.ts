@@ -32,9 +32,20 @@ export interface ChildEnvOptions {
   withhold?: Iterable<string>;
 }
 
+const withheld = new Set<string>();
+
+/**
+ * Names of variables no child may inherit from now on (process-wide): the credential variables
+ * the inventory names (`password_env`, `passphrase_env`, `sudo_password_env`). The server still
+ * reads them itself.
+ */
+export function withholdFromChildren(names: Iterable<string>): void {
+  for (const n of names) if (n) withheld.add(n);
+}
+
 /** True for variables that configure or authenticate the server itself. */
 export function isServerPrivate(name: string): boolean {
-  return name.startsWith("RELAY_SHELL_");
+  return name.startsWith("RELAY_SHELL_") || withheld.has(name);
 }
 
 /** Builds the child environment; see the module comment for the order. */

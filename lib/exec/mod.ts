@@ -18,6 +18,7 @@ export {
   isServerPrivate,
   NON_INTERACTIVE,
   validateEnvOverlay,
+  withholdFromChildren,
 } from "./env.ts";
 export { groupAlive, liveProcessGroups, ProcessGroups, signalGroup } from "./process_groups.ts";
 export { parseStat, type ProcessEntry, processTable } from "./process_table.ts";

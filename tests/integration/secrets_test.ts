@@ -152,3 +152,47 @@ integrationTest(
     }
   },
 );
+
+integrationTest(
+  "credential variables the inventory names reach no local child, and their values are redacted",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "relay-shell-inv-cred-" });
+    const value = `inv-pw-${crypto.randomUUID()}`;
+    await Deno.writeTextFile(
+      `${dir}/inventory.yaml`,
+      "web:\n  hostname: 127.0.0.1\n  password_env: RSTEST_INV_PASSWORD\n" +
+        "  sudo_password_env: RSTEST_INV_SUDO\n",
+    );
+    const s = await startStdio("v2", {
+      RELAY_SHELL_INVENTORY: `${dir}/inventory.yaml`,
+      RELAY_SHELL_SSH_CONFIG: "",
+      RSTEST_INV_PASSWORD: value,
+      RSTEST_INV_SUDO: `${value}-sudo`,
+      RSTEST_INV_OTHER: "kept-as-usual",
+    });
+    try {
+      const env = await s.client.callTool({ name: "shell_exec", arguments: { command: "env" } });
+      assert.equal(env.isError, undefined, textOf(env));
+      assert.match(textOf(env), /RSTEST_INV_OTHER=kept-as-usual/, "other variables pass");
+      assert.doesNotMatch(textOf(env), /RSTEST_INV_PASSWORD|RSTEST_INV_SUDO/);
+      const sh = await s.client.callTool({ name: "shell_spawn", arguments: { command: "bash" } });
+      const id = sh.structuredContent!.session_id as string;
+      const inSession = await s.client.callTool({
+        name: "session_exec",
+        arguments: { session_id: id, command: 'echo "[${RSTEST_INV_PASSWORD:-unset}]"' },
+      });
+      assert.match(textOf(inSession), /\[unset\]/);
+      // A value that reaches output another way (here: read from a file) is redacted.
+      await Deno.writeTextFile(`${dir}/leak.txt`, `pw=${value}\n`);
+      const cat = await s.client.callTool({
+        name: "shell_exec",
+        arguments: { command: `cat ${dir}/leak.txt` },
+      });
+      assert.ok(!textOf(cat).includes(value), "redacted");
+      assert.match(textOf(cat), /pw=\[REDACTED\]/);
+    } finally {
+      await s.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -18,7 +18,7 @@ import {
   parseHostToken,
   parseJumpChain,
 } from "./host_token.ts";
-import { Inventory, type InventoryReport } from "./inventory.ts";
+import { Inventory, type InventoryData, type InventoryReport } from "./inventory.ts";
 import {
   evaluateSshConfig,
   listSshConfigAliases,
@@ -53,6 +53,8 @@ export interface HostResolverOptions {
   clock?: Clock;
   /** Logger for inventory reloads. */
   logger?: Logger;
+  /** Called with the data after every successful inventory (re)load. */
+  onInventory?: (data: InventoryData) => void;
 }
 
 /** One alias known to the inventory or ssh_config. */
@@ -134,6 +136,7 @@ export class HostResolver {
     this.#inventory = new Inventory(options.inventoryPath, {
       clock: options.clock,
       logger: options.logger,
+      onLoad: options.onInventory,
     });
     this.#mode = options.knownHostsMode ?? "accept-new";
     this.#connectTimeout = options.connectTimeout ?? 10;

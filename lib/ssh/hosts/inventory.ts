@@ -149,6 +149,8 @@ export interface InventoryReport {
 export interface InventoryOptions {
   /** Time source for `loadedAt`. */
   clock?: Clock;
+  /** Called with the data after every successful (re)load. */
+  onLoad?: (data: InventoryData) => void;
   /** Gets one line per (re)load with the counts, and each problem. */
   logger?: Logger;
 }
@@ -172,8 +174,11 @@ export class Inventory {
   #loadedAt: number | null = null;
   #reloadError: string | null = null;
 
+  #onLoad?: (data: InventoryData) => void;
+
   /** Nothing is read until the first access. */
   constructor(path: string, options: InventoryOptions = {}) {
+    this.#onLoad = options.onLoad;
     this.#path = path;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger;
@@ -208,6 +213,7 @@ export class Inventory {
       this.#hash = hash;
       const data = parseInventory(text, this.#path);
       this.#data = data;
+      this.#onLoad?.(data);
       this.#loadedAt = this.#clock.now();
       this.#reloadError = null;
       this.#logger?.info("inventory loaded", {
