@@ -54,6 +54,11 @@ function describe(err: Ssh2SftpError): string {
   }
 }
 
+/** ssh2's refusal of an extended request the server did not announce (thrown before sending). */
+function unsupportedExtension(err: unknown): boolean {
+  return err instanceof Error && /does not support this extended request/i.test(err.message);
+}
+
 /** ssh2 accepts only a Node Buffer for writes: a view of the same bytes, no copy. */
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -156,7 +161,7 @@ export class SftpClient {
     try {
       await this.#call("fsync", path, (cb) => this.raw.ext_openssh_fsync(handle, cb));
     } catch (err) {
-      if (err instanceof SftpError || /not supported/i.test(String(err))) return;
+      if (unsupportedExtension(err)) return; // an fsync that fails is an error, a missing one is not
       throw err;
     }
   }
@@ -221,7 +226,7 @@ export class SftpClient {
     try {
       await this.#call("rename", from, (cb) => this.raw.ext_openssh_rename(from, to, cb));
     } catch (err) {
-      if (!/not supported|extension/i.test(String(err))) throw err;
+      if (!unsupportedExtension(err)) throw err;
       await this.#call("rename", from, (cb) => this.raw.rename(from, to, cb));
     }
   }
