@@ -7,6 +7,7 @@
  * set, or not Linux) it falls back to `ps -e -o pid=,pgid=,sid=,stat=`. The library is loaded for
  * the duration of one read only.
  */
+import { libcPaths } from "../util/libc.ts";
 
 /** One process. */
 export interface ProcessEntry {
@@ -31,16 +32,6 @@ const O_RDONLY_CLOEXEC = 0o2000000;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const cstr = (s: string) => enc.encode(s + "\0");
-
-function libcPaths(): string[] {
-  const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
-  return [
-    `/lib/${arch}-linux-gnu/libc.so.6`,
-    "/lib64/libc.so.6",
-    "/usr/lib/libc.so.6",
-    "libc.so.6",
-  ];
-}
 
 let ffiUnavailable = Deno.build.os !== "linux";
 

@@ -3,6 +3,7 @@
  * call on the main thread. The one blocking call, `poll`, is declared `nonblocking` (it runs on a
  * worker thread and returns a Promise), so errno is never read after it.
  */
+import { libcPaths } from "../util/libc.ts";
 
 /** open(2) and eventfd(2) flags (the same values on x86_64 and aarch64 Linux): read and write. */
 export const O_RDWR = 0o2;
@@ -48,18 +49,6 @@ type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
 let users = 0;
 
-function candidates(): string[] {
-  // The explicit paths match the `ffi` grants in deno.json; the bare name serves other layouts
-  // when FFI is granted without a path list.
-  const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
-  return [
-    `/lib/${arch}-linux-gnu/libc.so.6`,
-    "/lib64/libc.so.6",
-    "/usr/lib/libc.so.6",
-    "libc.so.6",
-  ];
-}
-
 /**
  * Takes a reference on libc, loading it for the first user; pair with {@linkcode release}. The
  * library is unloaded when the last PTY is gone, so nothing stays loaded while no PTY lives.
@@ -69,7 +58,7 @@ export function acquire(): void {
   if (!lib) {
     if (Deno.build.os !== "linux") throw new Error("local PTY sessions need Linux");
     let last: unknown;
-    for (const path of candidates()) {
+    for (const path of libcPaths()) {
       try {
         lib = Deno.dlopen(path, SYMBOLS);
         break;
