@@ -158,10 +158,8 @@ export class Runner {
     const audit = (e: Omit<AuditEntry, "tool" | "duration_ms">) =>
       o.audit.append({ ...base, ...e, duration_ms: Math.round(performance.now() - started) });
 
-    // Validate.
-    const parsed = tool.input.safeParse(rawArgs ?? {});
-    if (!parsed.success) {
-      const text = o.redactor.redact(formatIssues(name, parsed.error.issues));
+    // A bad argument: audited with the raw (redacted) arguments, answered with what to fix.
+    const invalid = async (text: string) => {
       await audit({
         tier: tool.tier,
         denied: false,
@@ -172,6 +170,13 @@ export class Runner {
         error: "invalid_arguments",
       });
       return errorResult(text);
+    };
+
+    // Validate.
+    const parsed = tool.input.safeParse(rawArgs ?? {});
+    if (!parsed.success) {
+      const text = o.redactor.redact(formatIssues(name, parsed.error.issues));
+      return await invalid(text);
     }
     const args = parsed.data;
 
@@ -190,16 +195,7 @@ export class Runner {
       auditArgs = this.#auditArgs(tool.auditArgs ? tool.auditArgs(args) : args);
     } catch (err) {
       const text = o.redactor.redact(errorText(err));
-      await audit({
-        tier: tool.tier,
-        denied: false,
-        args: this.#auditArgs(rawArgs),
-        output_sha256: sha256Hex(text),
-        output_len: utf8Length(text),
-        exit_code: null,
-        error: "invalid_arguments",
-      });
-      return errorResult(text);
+      return await invalid(text);
     }
     const tier = decision.tier;
     if (!decision.allowed) {

@@ -119,6 +119,12 @@ export async function sftpGet(
         queue.push({ at, p });
       }
     };
+    // End of file: the reads still queued lie beyond it (they return empty); let them settle.
+    const dropRest = async () => {
+      eof = true;
+      await Promise.allSettled(queue.map((q) => q.p));
+      queue.length = 0;
+    };
     issue();
     while (queue.length > 0) {
       o.signal.throwIfAborted();
@@ -132,10 +138,7 @@ export async function sftpGet(
       }
       if (data.length < chunk) {
         if (data.length === 0 || slot.at + data.length >= o.size) {
-          // End of file: drop reads beyond it (they return empty).
-          eof = true;
-          await Promise.allSettled(queue.map((q) => q.p));
-          queue.length = 0;
+          await dropRest();
           break;
         }
         // A short read inside the file (server limit): read the rest of this chunk in order.
@@ -147,9 +150,7 @@ export async function sftpGet(
           o.onBytes(part.data.length);
         }
         if (rest.eof) {
-          eof = true;
-          await Promise.allSettled(queue.map((q) => q.p));
-          queue.length = 0;
+          await dropRest();
           break;
         }
       }
