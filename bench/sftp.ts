@@ -5,8 +5,8 @@
  * so machine noise hits every side alike. Reports median MB/s and ratios; the target is at least
  * 1.0x of `sftp` both ways (docs/adr/0015-transfer-throughput.md). Needs root or passwordless sudo.
  */
-import { stringify } from "yaml";
 import { HostResolver, sshDownload, SshPool, sshUpload } from "../lib/ssh/mod.ts";
+import { edEntry, writeSshClientFiles } from "../tests/helpers/ssh_server.ts";
 import { startSshd } from "../tests/helpers/sshd.ts";
 import { type Comparison, median } from "./_stats.ts";
 
@@ -21,21 +21,10 @@ export async function run(rounds = 3): Promise<Comparison[]> {
   const user = sshd.users.ed.user;
   const rdir = `/home/${user}/relay-shell-bench-sftp`;
   try {
-    const known = `${dir}/known_hosts`;
-    await Deno.copyFile(sshd.knownHostsPath, known);
-    await Deno.writeTextFile(
-      `${dir}/ssh_config`,
-      `Host *\n  UserKnownHostsFile ${known}\n  IdentityAgent none\n`,
-    );
-    await Deno.writeTextFile(
-      `${dir}/inventory.yaml`,
-      stringify({
-        web: { hostname: sshd.host, port: sshd.port, user, identity_file: sshd.users.ed.path },
-      }),
-    );
+    const files = await writeSshClientFiles(dir, { web: edEntry(sshd) }, [sshd]);
     const resolver = new HostResolver({
-      sshConfigPath: `${dir}/ssh_config`,
-      inventoryPath: `${dir}/inventory.yaml`,
+      sshConfigPath: files.sshConfig,
+      inventoryPath: files.inventory,
       env: { HOME: dir },
       home: dir,
     });

@@ -7,8 +7,8 @@
  */
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { stringify } from "yaml";
 import { HostResolver, sshExec, SshPool } from "../lib/ssh/mod.ts";
+import { edEntry, writeSshClientFiles } from "../tests/helpers/ssh_server.ts";
 import { startSshd } from "../tests/helpers/sshd.ts";
 import { type Comparison, median, timeRuns } from "./_stats.ts";
 
@@ -20,26 +20,11 @@ export async function run(n = 200, cold = 30): Promise<Comparison[]> {
   const dir = await Deno.makeTempDir({ prefix: "relay-shell-bench-ssh-" });
   const ctl = `${dir}/cm`;
   try {
-    const known = `${dir}/known_hosts`;
-    await Deno.copyFile(sshd.knownHostsPath, known);
-    await Deno.writeTextFile(
-      `${dir}/ssh_config`,
-      `Host *\n  UserKnownHostsFile ${known}\n  IdentityAgent none\n`,
-    );
-    const entry = (files: string[]) => ({
-      hostname: sshd.host,
-      port: sshd.port,
-      user: sshd.users.ed.user,
-      identity_file: files,
-    });
-    await Deno.writeTextFile(
-      `${dir}/inventory.yaml`,
-      stringify({
-        web: entry([sshd.users.ed.path]),
-        // The same login with another key list: another pool key.
-        web2: entry([sshd.users.ed.path, `${dir}/none`]),
-      }),
-    );
+    const files = await writeSshClientFiles(dir, {
+      web: edEntry(sshd),
+      // The same login with another key list: another pool key.
+      web2: edEntry(sshd, { identity_file: [sshd.users.ed.path, `${dir}/none`] }),
+    }, [sshd]);
     const server = (extra: Record<string, string>) =>
       new StdioClientTransport({
         command: Deno.execPath(),
@@ -49,8 +34,8 @@ export async function run(n = 200, cold = 30): Promise<Comparison[]> {
           ...Deno.env.toObject(),
           DENO_NO_UPDATE_CHECK: "1",
           RELAY_SHELL_STATE_DIR: dir,
-          RELAY_SHELL_SSH_CONFIG: `${dir}/ssh_config`,
-          RELAY_SHELL_INVENTORY: `${dir}/inventory.yaml`,
+          RELAY_SHELL_SSH_CONFIG: files.sshConfig,
+          RELAY_SHELL_INVENTORY: files.inventory,
           ...extra,
         },
         stderr: "ignore",
@@ -107,8 +92,8 @@ export async function run(n = 200, cold = 30): Promise<Comparison[]> {
 
     // The same exec in process (lib/ssh, no MCP, no runner), interleaved with ControlMaster again.
     const resolver = new HostResolver({
-      sshConfigPath: `${dir}/ssh_config`,
-      inventoryPath: `${dir}/inventory.yaml`,
+      sshConfigPath: files.sshConfig,
+      inventoryPath: files.inventory,
       env: { HOME: dir },
       home: dir,
     });

@@ -5,7 +5,6 @@
  * holds the written content's size and hash (never the content), and errors name the path.
  */
 import assert from "node:assert/strict";
-import { stringify } from "yaml";
 import {
   type CallResult,
   integrationTest,
@@ -14,7 +13,8 @@ import {
   type StdioServer,
   textOf,
 } from "../helpers/server.ts";
-import { type SshdHarness, startSshd } from "../helpers/sshd.ts";
+import { edEntry, startSshStdio } from "../helpers/ssh_server.ts";
+import { startSshd } from "../helpers/sshd.ts";
 
 type Call = (name: string, args: Record<string, unknown>) => Promise<CallResult>;
 
@@ -216,44 +216,13 @@ integrationTest(
   },
 );
 
-async function remoteServer(sshd: SshdHarness, env: Record<string, string> = {}) {
-  const dir = await Deno.makeTempDir({ prefix: "rstest-file-tools-cfg-" });
-  const known = `${dir}/known_hosts`;
-  await Deno.writeTextFile(known, await Deno.readTextFile(sshd.knownHostsPath));
-  await Deno.writeTextFile(
-    `${dir}/ssh_config`,
-    `Host *\n  UserKnownHostsFile ${known}\n  IdentityAgent none\n`,
-  );
-  await Deno.writeTextFile(
-    `${dir}/inventory.yaml`,
-    stringify({
-      web: {
-        hostname: sshd.host,
-        port: sshd.port,
-        user: sshd.users.ed.user,
-        identity_file: sshd.users.ed.path,
-      },
-    }),
-  );
-  const s = await startStdio("v2", {
-    RELAY_SHELL_SSH_CONFIG: `${dir}/ssh_config`,
-    RELAY_SHELL_INVENTORY: `${dir}/inventory.yaml`,
-    ...env,
-  });
-  return {
-    s,
-    close: async () => {
-      await s.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
-
 integrationTest(
   "file tools on a host over SFTP: the same scenario against a real sshd",
   async () => {
     await using sshd = await startSshd({ agent: false });
-    const srv = await remoteServer(sshd, { RELAY_SHELL_CONFIRM_TIER3: "true" });
+    const srv = await startSshStdio({ web: edEntry(sshd) }, [sshd], {
+      RELAY_SHELL_CONFIRM_TIER3: "true",
+    });
     const home = `/home/${sshd.users.ed.user}`;
     const name = `rstest-ft-${crypto.randomUUID().slice(0, 8)}`;
     const dir = `${home}/${name}`;

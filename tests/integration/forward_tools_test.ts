@@ -4,49 +4,9 @@
  * reach it, -D carries `curl --socks5-hostname`, and all three work again after sshd restarts.
  */
 import assert from "node:assert/strict";
-import { stringify } from "yaml";
-import {
-  integrationTest,
-  readAudit,
-  startStdio,
-  type StdioServer,
-  type TestClient,
-  textOf,
-  waitFor,
-} from "../helpers/server.ts";
-import { type SshdHarness, startSshd } from "../helpers/sshd.ts";
-
-async function serverFor(
-  sshd: SshdHarness,
-  env: Record<string, string> = {},
-): Promise<{ s: StdioServer; close(): Promise<void> }> {
-  const dir = await Deno.makeTempDir({ prefix: "rstest-fwd-int-" });
-  const known = `${dir}/known_hosts`;
-  await Deno.writeTextFile(known, await Deno.readTextFile(sshd.knownHostsPath));
-  await Deno.writeTextFile(
-    `${dir}/ssh_config`,
-    `Host *\n  UserKnownHostsFile ${known}\n  IdentityAgent none\n`,
-  );
-  const web = {
-    hostname: sshd.host,
-    port: sshd.port,
-    user: sshd.users.ed.user,
-    identity_file: sshd.users.ed.path,
-  };
-  await Deno.writeTextFile(`${dir}/inventory.yaml`, stringify({ web }));
-  const s = await startStdio("v2", {
-    RELAY_SHELL_SSH_CONFIG: `${dir}/ssh_config`,
-    RELAY_SHELL_INVENTORY: `${dir}/inventory.yaml`,
-    ...env,
-  });
-  return {
-    s,
-    close: async () => {
-      await s.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
+import { integrationTest, readAudit, type TestClient, textOf, waitFor } from "../helpers/server.ts";
+import { edEntry, startSshStdio } from "../helpers/ssh_server.ts";
+import { startSshd } from "../helpers/sshd.ts";
 
 /** An HTTP server on 127.0.0.1 answering with a fixed body. */
 function httpServer(body: string) {
@@ -109,7 +69,7 @@ integrationTest(
   async () => {
     await using sshd = await startSshd({ agent: false });
     const http = httpServer("hello through the tunnel");
-    const srv = await serverFor(sshd);
+    const srv = await startSshStdio({ web: edEntry(sshd) }, [sshd]);
     try {
       const c = srv.s.client;
       const l = await forward(c, `L:0:127.0.0.1:${http.port}`);
@@ -190,7 +150,7 @@ integrationTest(
   async () => {
     await using sshd = await startSshd({ agent: false });
     const http = httpServer("still here");
-    const srv = await serverFor(sshd);
+    const srv = await startSshStdio({ web: edEntry(sshd) }, [sshd]);
     try {
       const c = srv.s.client;
       const l = await forward(c, `L:0:127.0.0.1:${http.port}`);

@@ -6,50 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { stringify } from "yaml";
 import { watchCmdlines } from "../helpers/cmdline_watch.ts";
 import { pidsMatching } from "../helpers/proc.ts";
-import { readAudit, startStdio, type StdioServer, textOf, waitFor } from "../helpers/server.ts";
+import { readAudit, textOf, waitFor } from "../helpers/server.ts";
+import { edEntry, startSshStdio } from "../helpers/ssh_server.ts";
 import { type SshdHarness, startSshd } from "../helpers/sshd.ts";
 import { acquireSudoUser, canManageUsers, SUDO_TEST_USER } from "../helpers/sudo_user.ts";
 
-async function serverFor(
-  sshd: SshdHarness,
-  inventory: Record<string, unknown>,
-  env: Record<string, string> = {},
-): Promise<{ s: StdioServer; dir: string; close(): Promise<void> }> {
-  const dir = await Deno.makeTempDir({ prefix: "rstest-ssh-jobs-" });
-  await Deno.writeTextFile(`${dir}/known_hosts`, await Deno.readTextFile(sshd.knownHostsPath));
-  await Deno.writeTextFile(
-    `${dir}/ssh_config`,
-    `Host *\n  UserKnownHostsFile ${dir}/known_hosts\n  IdentityAgent none\n`,
-  );
-  await Deno.writeTextFile(`${dir}/inventory.yaml`, stringify(inventory));
-  const s = await startStdio("v2", {
-    RELAY_SHELL_SSH_CONFIG: `${dir}/ssh_config`,
-    RELAY_SHELL_INVENTORY: `${dir}/inventory.yaml`,
-    ...env,
-  });
-  return {
-    s,
-    dir,
-    close: async () => {
-      await s.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
-
 function web(sshd: SshdHarness, extra: Record<string, unknown> = {}) {
-  return {
-    web: {
-      hostname: sshd.host,
-      port: sshd.port,
-      user: sshd.users.ed.user,
-      identity_file: sshd.users.ed.path,
-      ...extra,
-    },
-  };
+  return { web: edEntry(sshd, extra) };
 }
 
 const FILL = "y".repeat(600);
@@ -64,7 +29,7 @@ const marker = (base: number) => `sleep ${base + Math.floor(Math.random() * 999_
 
 Deno.test("ssh_exec: a 20 s remote job with a 2 s window is followed to its exit and paged from the spool", async () => {
   await using sshd = await startSshd({ agent: false });
-  const srv = await serverFor(sshd, web(sshd), { RELAY_SHELL_SESSION_BUFFER_BYTES: "4096" });
+  const srv = await startSshStdio(web(sshd), [sshd], { RELAY_SHELL_SESSION_BUFFER_BYTES: "4096" });
   try {
     const c = srv.s.client;
     const command = `for i in $(seq 1 20); do printf 'tick %02d %s\\n' $i ${FILL}; sleep 1; done`;
@@ -130,7 +95,7 @@ Deno.test("ssh_exec: a 20 s remote job with a 2 s window is followed to its exit
 
 Deno.test("ssh_exec: session_kill leaves no process of a remote job's tree; a cancelled call kills its remote process", async () => {
   await using sshd = await startSshd({ agent: false });
-  const srv = await serverFor(sshd, web(sshd));
+  const srv = await startSshStdio(web(sshd), [sshd]);
   try {
     const c = srv.s.client;
     const m = marker(6_100_000);
@@ -182,7 +147,7 @@ Deno.test("ssh_exec: session_kill leaves no process of a remote job's tree; a ca
 
 Deno.test("secrets over SSH: a host-scoped secret reaches ssh_exec through stdin and ssh_spawn through builtins, never argv, output or audit", async () => {
   await using sshd = await startSshd({ agent: false });
-  const srv = await serverFor(sshd, web(sshd));
+  const srv = await startSshStdio(web(sshd), [sshd]);
   try {
     const c = srv.s.client;
     const value = `tok-${crypto.randomUUID()}`;
@@ -256,15 +221,19 @@ Deno.test({
       `${sshd.users.ed.publicLine}\n`,
       { mode: 0o644 },
     );
-    const srv = await serverFor(sshd, {
-      box: {
-        hostname: sshd.host,
-        port: sshd.port,
-        user: SUDO_TEST_USER,
-        identity_file: sshd.users.ed.path,
-        sudo_password_env: "RS_TEST_BOX_SUDO",
+    const srv = await startSshStdio(
+      {
+        box: {
+          hostname: sshd.host,
+          port: sshd.port,
+          user: SUDO_TEST_USER,
+          identity_file: sshd.users.ed.path,
+          sudo_password_env: "RS_TEST_BOX_SUDO",
+        },
       },
-    }, { RS_TEST_BOX_SUDO: u.password });
+      [sshd],
+      { RS_TEST_BOX_SUDO: u.password },
+    );
     try {
       const c = srv.s.client;
       const watch = watchCmdlines([u.password]);

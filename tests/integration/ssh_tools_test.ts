@@ -5,63 +5,17 @@
  */
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/client";
-import { stringify } from "yaml";
-import {
-  integrationTest,
-  readAudit,
-  startStdio,
-  type StdioServer,
-  textOf,
-} from "../helpers/server.ts";
-import { type SshdHarness, startSshd } from "../helpers/sshd.ts";
+import { integrationTest, readAudit, startStdio, textOf } from "../helpers/server.ts";
+import { startSshd } from "../helpers/sshd.ts";
 import { deviceCli } from "../helpers/device_cli.ts";
+import { edEntry, startSshStdio } from "../helpers/ssh_server.ts";
 import { FakeSshServer } from "../helpers/fake_ssh_server.ts";
-
-/** Writes inventory + ssh_config (known_hosts in the same dir) and starts the server on them. */
-async function serverFor(
-  inventory: Record<string, unknown>,
-  env: Record<string, string> = {},
-  trust: SshdHarness[] = [],
-): Promise<{ s: StdioServer; dir: string; close(): Promise<void> }> {
-  const dir = await Deno.makeTempDir({ prefix: "rstest-ssh-int-" });
-  const known = `${dir}/known_hosts`;
-  const texts = await Promise.all(trust.map((h) => Deno.readTextFile(h.knownHostsPath)));
-  await Deno.writeTextFile(known, texts.join(""));
-  await Deno.writeTextFile(
-    `${dir}/ssh_config`,
-    `Host *\n  UserKnownHostsFile ${known}\n  IdentityAgent none\n`,
-  );
-  await Deno.writeTextFile(`${dir}/inventory.yaml`, stringify(inventory));
-  const s = await startStdio("v2", {
-    RELAY_SHELL_SSH_CONFIG: `${dir}/ssh_config`,
-    RELAY_SHELL_INVENTORY: `${dir}/inventory.yaml`,
-    ...env,
-  });
-  return {
-    s,
-    dir,
-    close: async () => {
-      await s.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
-
-function edEntry(h: SshdHarness, extra: Record<string, unknown> = {}) {
-  return {
-    hostname: h.host,
-    port: h.port,
-    user: h.users.ed.user,
-    identity_file: h.users.ed.path,
-    ...extra,
-  };
-}
 
 integrationTest(
   "ssh_exec through MCP: shell_exec's result, env/cwd, audit with the effective connection",
   async () => {
     await using sshd = await startSshd({ agent: false });
-    const srv = await serverFor({ web: edEntry(sshd, { groups: ["prod"] }) }, {}, [sshd]);
+    const srv = await startSshStdio({ web: edEntry(sshd, { groups: ["prod"] }) }, [sshd]);
     try {
       const c = srv.s.client;
       const r = await c.callTool({
@@ -115,9 +69,9 @@ integrationTest(
   async () => {
     await using sshd = await startSshd({ agent: false });
     const inv = { web: edEntry(sshd) };
-    const deny = await serverFor(inv, {
+    const deny = await startSshStdio(inv, [sshd], {
       RELAY_SHELL_POLICY_DENY: String.raw`(^|\s|@)127\.0\.0\.1(\s|$)`,
-    }, [sshd]);
+    });
     try {
       // The alias resolves to 127.0.0.1; another spelling of the address is caught as well.
       for (const host of ["web", "0x7f000001", `rstest-ed@[::ffff:127.0.0.1]:${sshd.port}`]) {
@@ -135,7 +89,7 @@ integrationTest(
     } finally {
       await deny.close();
     }
-    const ro = await serverFor(inv, { RELAY_SHELL_POLICY_MODE: "readonly" }, [sshd]);
+    const ro = await startSshStdio(inv, [sshd], { RELAY_SHELL_POLICY_MODE: "readonly" });
     try {
       const c = ro.s.client;
       assert.match(
@@ -164,7 +118,7 @@ integrationTest(
     for (let i = 0; i < 20; i++) {
       inv[`node${String(i).padStart(2, "0")}`] = edEntry(sshd, { groups: ["fleet"] });
     }
-    const srv = await serverFor(inv, {}, [sshd]);
+    const srv = await startSshStdio(inv, [sshd]);
     try {
       const c = srv.s.client;
       const f = await c.callTool({
@@ -228,7 +182,7 @@ integrationTest(
   "ssh_spawn makes a session that session_exec, session_list and session_kill drive",
   async () => {
     await using sshd = await startSshd({ agent: false });
-    const srv = await serverFor({ web: edEntry(sshd) }, {}, [sshd]);
+    const srv = await startSshStdio({ web: edEntry(sshd) }, [sshd]);
     try {
       const c = srv.s.client;
       const sp = await c.callTool({
@@ -268,7 +222,7 @@ integrationTest(
       users: { admin: { password: "dev-pw" } },
       shell: deviceCli({ prompt: "sw1#", commands: { "show clock": "12:00:00 UTC" } }),
     });
-    const srv = await serverFor(
+    const srv = await startSshStdio(
       {
         sw1: {
           hostname: fake.host,
@@ -280,6 +234,7 @@ integrationTest(
           vendor: "cisco",
         },
       },
+      [],
       { RSTEST_DEV_PW: "dev-pw" },
     );
     try {
@@ -302,9 +257,9 @@ integrationTest(
 integrationTest(
   "resources: inventory, inventory/{host} with sources, ssh-config; reads audited; unknown host is not found",
   async () => {
-    const srv = await serverFor({
+    const srv = await startSshStdio({
       web: { hostname: "10.1.2.3", user: "deploy", password_env: "WEB_PASSWORD", groups: ["prod"] },
-    });
+    }, []);
     try {
       const c = srv.s.client as unknown as Client;
       const list = await c.listResources();

@@ -5,37 +5,12 @@
  * cancellation removing the partial file.
  */
 import assert from "node:assert/strict";
-import { stringify } from "yaml";
-import {
-  integrationTest,
-  readAudit,
-  startStdio,
-  type StdioServer,
-  textOf,
-  waitFor,
-} from "../helpers/server.ts";
+import { integrationTest, readAudit, textOf, waitFor } from "../helpers/server.ts";
+import { edEntry, startSshStdio } from "../helpers/ssh_server.ts";
 import { type SshdHarness, startSshd } from "../helpers/sshd.ts";
 
 async function serverFor(sshd: SshdHarness, engine: string) {
-  const dir = await Deno.makeTempDir({ prefix: "rstest-xfer-int-" });
-  await Deno.writeTextFile(
-    `${dir}/ssh_config`,
-    `Host *\n  UserKnownHostsFile ${sshd.knownHostsPath}\n  IdentityAgent none\n`,
-  );
-  await Deno.writeTextFile(
-    `${dir}/inventory.yaml`,
-    stringify({
-      web: {
-        hostname: sshd.host,
-        port: sshd.port,
-        user: sshd.users.ed.user,
-        identity_file: sshd.users.ed.path,
-      },
-    }),
-  );
-  const s: StdioServer = await startStdio("v2", {
-    RELAY_SHELL_SSH_CONFIG: `${dir}/ssh_config`,
-    RELAY_SHELL_INVENTORY: `${dir}/inventory.yaml`,
+  const { s, dir, close } = await startSshStdio({ web: edEntry(sshd) }, [sshd], {
     RELAY_SHELL_TRANSFER_ENGINE: engine,
   });
   const exec = async (command: string) => {
@@ -51,8 +26,7 @@ async function serverFor(sshd: SshdHarness, engine: string) {
     exec,
     async [Symbol.asyncDispose]() {
       await exec(`chmod -R u+rwx ${rdir}; rm -rf ${rdir}`).catch(() => {});
-      await s.close();
-      await Deno.remove(dir, { recursive: true });
+      await close();
     },
   };
 }
