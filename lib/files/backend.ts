@@ -4,7 +4,9 @@
  * absolute (see {@linkcode FileBackend.resolve}); every failure is a {@linkcode FileError} naming
  * the operation and the path.
  */
-import { normalisePath } from "../util/paths.ts";
+import { absolutePath, normalisePath } from "../util/paths.ts";
+
+export { absolutePath };
 
 /** What a path is. */
 export type FileType = "file" | "dir" | "symlink" | "other";
@@ -128,20 +130,6 @@ export function baseName(path: string): string {
 
 /** Lexically normalises an absolute path (`//`, `.`, `..`, trailing `/`). */
 export const normalizePath: (path: string) => string = normalisePath;
-
-/**
- * Resolves `path` against `home` (for `~`, `~/x`) and `cwd` (relative), normalised. `~user` is
- * refused (a TypeError naming `arg`).
- */
-export function absolutePath(path: string, home: string, cwd: string, arg = "path"): string {
-  if (path === "") throw new TypeError(`${arg}: is empty; give a file or directory path`);
-  if (path.includes("\0")) throw new TypeError(`${arg}: contains a NUL byte`);
-  if (path === "~" || path.startsWith("~/")) return normalizePath(home + "/" + path.slice(1));
-  if (path.startsWith("~")) {
-    throw new TypeError(`${arg}: ~user paths are not supported; give the absolute path`);
-  }
-  return normalizePath(path.startsWith("/") ? path : `${cwd}/${path}`);
-}
 
 /** `type` and permission bits from a raw st_mode. */
 export function statFromMode(mode: number, size: number, mtimeMs: number): FileStat {

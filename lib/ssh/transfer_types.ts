@@ -4,7 +4,7 @@
  * with `~` as the local home; remote paths relative to the login directory with `~` expanded
  * through realpath(".").
  */
-import { join as posixJoin, resolve as resolveLocal } from "node:path/posix";
+import { absolutePath } from "../util/paths.ts";
 import type { ProcessGroups } from "../exec/process_groups.ts";
 import type { ResolvedTarget } from "./hosts/target.ts";
 import type { SshPool } from "./pool.ts";
@@ -153,19 +153,13 @@ export class TransferError extends Error {
 
 /** Expands `~` and makes a local path absolute. */
 export function resolveLocalPath(path: string, cwd = Deno.cwd()): string {
-  if (!path) throw new TypeError("local_path: is empty; give a file or directory path");
-  const home = Deno.env.get("HOME") ?? "/";
-  const p = path === "~" ? home : path.startsWith("~/") ? home + path.slice(1) : path;
-  const out = resolveLocal(cwd, p);
+  const out = absolutePath(path, Deno.env.get("HOME") || "/", cwd, "local_path");
   return path.endsWith("/") && out !== "/" ? `${out}/` : out;
 }
 
-/** Expands `~` (realpath(".")) and makes a remote path absolute. */
+/** Expands `~` (realpath(".")) and makes a remote path absolute, as the file tools do. */
 export async function resolveRemotePath(sftp: SftpClient, path: string): Promise<string> {
-  if (!path) throw new TypeError("remote_path: is empty; give a file or directory path");
-  if (path.startsWith("/")) return path;
-  const home = await sftp.realpath(".");
-  const rest = path === "~" ? "" : path.startsWith("~/") ? path.slice(2) : path;
-  const joined = rest ? posixJoin(home, rest) : home;
-  return path.endsWith("/") && !joined.endsWith("/") ? `${joined}/` : joined;
+  const home = path.startsWith("/") ? "/" : await sftp.realpath(".");
+  const out = absolutePath(path, home, home, "remote_path");
+  return path.endsWith("/") && out !== "/" ? `${out}/` : out;
 }
