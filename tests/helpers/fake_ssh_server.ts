@@ -91,17 +91,26 @@ export interface FakeHostKey {
   readonly privateKey: string;
 }
 
+/**
+ * A key pair from ssh2's generator that ssh2 itself can parse back. Under Deno about 1 ed25519 key
+ * in 200 comes back with its public key's leading zero byte dropped (31 bytes), which ssh2 rightly
+ * rejects as malformed: another key is drawn then.
+ */
+export function generateKeyPair(
+  type: "ed25519" | "rsa" | "ecdsa" = "ed25519",
+): { private: string; public: string } {
+  const opts = type === "rsa" ? { bits: 2048 } : type === "ecdsa" ? { bits: 256 } : undefined;
+  for (let i = 0;; i++) {
+    const pair = SSH2.utils.generateKeyPairSync(type, opts);
+    const parsed = SSH2.utils.parseKey(pair.public);
+    if (!(parsed instanceof Error) || i >= 20) return pair;
+  }
+}
+
 /** Generates a host key with ssh2's key generator. */
 export function generateHostKey(type: "ed25519" | "rsa" | "ecdsa" = "ed25519"): FakeHostKey {
-  const opts = type === "rsa" ? { bits: 2048 } : type === "ecdsa" ? { bits: 256 } : undefined;
-  // Under Deno about 1 ed25519 key in 200 comes back with its public key's leading zero byte
-  // dropped (31 bytes), which ssh2 rightly rejects as malformed: draw another key then.
-  let pair = SSH2.utils.generateKeyPairSync(type, opts);
-  let parsed = SSH2.utils.parseKey(pair.public);
-  for (let i = 0; i < 20 && parsed instanceof Error; i++) {
-    pair = SSH2.utils.generateKeyPairSync(type, opts);
-    parsed = SSH2.utils.parseKey(pair.public);
-  }
+  const pair = generateKeyPair(type);
+  const parsed = SSH2.utils.parseKey(pair.public);
   if (parsed instanceof Error) throw parsed;
   const blob = new Uint8Array(parsed.getPublicSSH());
   const publicLine = pair.public.split(/\s+/).slice(0, 2).join(" ");

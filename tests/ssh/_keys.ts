@@ -1,10 +1,6 @@
 /** Test keys: fresh public-key blobs from ssh2's generator, and helpers around them. */
-import ssh2 from "ssh2";
 import { encodeBase64, parsePublicKey } from "../../lib/ssh/mod.ts";
-
-const utils = (ssh2 as unknown as {
-  utils: { generateKeyPairSync(t: string, o?: { bits: number }): { public: string } };
-}).utils;
+import { generateKeyPair } from "../helpers/fake_ssh_server.ts";
 
 /** A public key: type, blob, base64 and the `type base64` text. */
 export interface TestKey {
@@ -16,8 +12,7 @@ export interface TestKey {
 
 /** A new public key of `kind`. */
 export function newKey(kind: "ed25519" | "rsa" | "ecdsa" = "ed25519"): TestKey {
-  const opts = kind === "rsa" ? { bits: 2048 } : kind === "ecdsa" ? { bits: 256 } : undefined;
-  const pub = parsePublicKey(utils.generateKeyPairSync(kind, opts).public);
+  const pub = parsePublicKey(generateKeyPair(kind).public);
   const b64 = encodeBase64(pub.blob);
   return { type: pub.keyType, blob: pub.blob, b64, line: `${pub.keyType} ${b64}` };
 }

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import type { Buffer } from "node:buffer";
-import ssh2 from "ssh2";
 import { HostKeyMismatchError, HostKeyVerifier } from "../../lib/ssh/mod.ts";
 import { deviceCli } from "../helpers/device_cli.ts";
-import { FakeSshServer, startSilentListener } from "../helpers/fake_ssh_server.ts";
+import { FakeSshServer, generateKeyPair, startSilentListener } from "../helpers/fake_ssh_server.ts";
 import {
   type ClientChannel,
   closeClient,
@@ -11,12 +10,8 @@ import {
   execOnce,
 } from "../helpers/ssh2_client.ts";
 
-const utils = (ssh2 as unknown as {
-  utils: { generateKeyPairSync(t: string): { private: string; public: string } };
-}).utils;
-
 Deno.test("FakeSshServer accepts password, public key and keyboard-interactive auth and runs exec", async () => {
-  const key = utils.generateKeyPairSync("ed25519");
+  const key = generateKeyPair("ed25519");
   await using server = await FakeSshServer.start({
     users: {
       alice: { password: "pw-alice" },
