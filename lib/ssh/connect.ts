@@ -13,6 +13,7 @@ import type { ResolvedTarget } from "./hosts/target.ts";
 import type { KnownHostsStore } from "./known_hosts.ts";
 import { type AuthPlanOptions, buildAuthPlan } from "./auth_plan.ts";
 import { SshConnection } from "./connection.ts";
+import { coalesceWrites } from "./coalesce_writes.ts";
 import {
   hostLabel,
   SshAuthError,
@@ -204,7 +205,7 @@ export async function connectSsh(
       });
     });
     client.connect({
-      sock,
+      sock: coalesceWrites(sock),
       username: target.user,
       hostVerifier: (key, verify) => {
         verifier.hostVerifier(key, (ok) => {
