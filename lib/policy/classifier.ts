@@ -63,6 +63,10 @@ const CLASSIFY_TIME_BUDGET_MS = 500;
 const READ_CHUNK = 4096;
 /** Reasons kept per classification. */
 const MAX_REASONS = 16;
+/** Classifications remembered (most recently used kept): agents repeat the same commands. */
+export const CLASSIFY_CACHE_ENTRIES = 512;
+/** Longer text is classified afresh every time (and not held in memory). */
+export const CLASSIFY_CACHE_MAX_LENGTH = 4096;
 
 let language: Promise<Language> | undefined;
 /** Set when the Wasm parser aborted: the module is then unusable for the rest of the process. */
@@ -80,6 +84,8 @@ function loadLanguage(): Promise<Language> {
 class Findings {
   tier: Tier = Tier.READ_ONLY;
   work = 0;
+  /** Set when a time budget or a broken parser decided part of the result (not to be cached). */
+  volatile = false;
   readonly deadline = performance.now() + CLASSIFY_TIME_BUDGET_MS;
   #reasons = new Map<string, Tier>();
 
@@ -100,6 +106,8 @@ class Findings {
 /** Classifies shell text by parsing it; create one with {@link CommandClassifier.create}. */
 export class CommandClassifier {
   #parser: Parser;
+  /** text -> result, in least recently used order (a Map keeps insertion order). */
+  #cache = new Map<string, Classification>();
 
   private constructor(parser: Parser) {
     this.#parser = parser;
@@ -113,10 +121,34 @@ export class CommandClassifier {
     return new CommandClassifier(parser);
   }
 
-  /** Classifies shell text; synchronous, never throws. See the module notes for the limits. */
+  /**
+   * Classifies shell text; synchronous, never throws. See the module notes for the limits.
+   * The result depends on the text alone, so results for short text are remembered; a result
+   * that a time budget or an unusable parser decided is not.
+   */
   classify(command: string): Classification {
+    const text = String(command);
+    const cacheable = text.length <= CLASSIFY_CACHE_MAX_LENGTH;
+    const hit = cacheable ? this.#cache.get(text) : undefined;
+    if (hit) {
+      this.#cache.delete(text);
+      this.#cache.set(text, hit);
+      return { ...hit, reasons: [...hit.reasons] };
+    }
+    const result = this.#classify(text);
+    if (cacheable && !result.volatile) {
+      const kept = { tier: result.tier, reasons: [...result.reasons], parsed: result.parsed };
+      this.#cache.set(text, kept);
+      if (this.#cache.size > CLASSIFY_CACHE_ENTRIES) {
+        this.#cache.delete(this.#cache.keys().next().value!);
+      }
+    }
+    return { tier: result.tier, reasons: result.reasons, parsed: result.parsed };
+  }
+
+  #classify(command: string): Classification & { volatile: boolean } {
     const findings = new Findings();
-    let text = String(command);
+    let text = command;
     if (text.length > MAX_CLASSIFIED_LENGTH) {
       findings.add(Tier.STATEFUL, "command text over 64 KiB (only the first 64 KiB classified)");
       text = text.slice(0, MAX_CLASSIFIED_LENGTH);
@@ -125,10 +157,16 @@ export class CommandClassifier {
     try {
       parsed = this.#script(text, 0, findings);
     } catch {
+      findings.volatile = true;
       findings.add(Tier.STATEFUL, "internal classifier error (classified conservatively)");
       this.#raw(text, "every", findings);
     }
-    return { tier: findings.tier, reasons: findings.reasons(), parsed };
+    return {
+      tier: findings.tier,
+      reasons: findings.reasons(),
+      parsed,
+      volatile: findings.volatile,
+    };
   }
 
   /** Parses and walks `text` at nesting `depth`; false when it did not parse cleanly. */
@@ -171,11 +209,13 @@ export class CommandClassifier {
   /** Parses with bounded work; null (with a reason) when the parser gave up or is unavailable. */
   #parse(text: string, findings: Findings): Tree | null {
     if (parserBroken) {
+      findings.volatile = true;
       findings.add(Tier.STATEFUL, "shell parser unavailable (classified as text)");
       return null;
     }
     const started = performance.now();
     if (started > findings.deadline) {
+      findings.volatile = true;
       findings.add(Tier.STATEFUL, "analysis time budget exhausted (classified as text)");
       return null;
     }
@@ -190,10 +230,13 @@ export class CommandClassifier {
       });
     } catch {
       parserBroken = true;
+      findings.volatile = true;
       findings.add(Tier.STATEFUL, "shell parser unavailable (classified as text)");
       return null;
     }
     if (!tree) {
+      // The step budget is deterministic, the clock is not: either may have stopped the parse.
+      findings.volatile = true;
       this.#parser.reset();
       findings.add(Tier.STATEFUL, "could not parse as shell (too complex)");
     }

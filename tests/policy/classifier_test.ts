@@ -89,3 +89,27 @@ Deno.test("CommandClassifier.create() can be called again and shares the grammar
   assert.equal(other.classify("reboot").tier, 3);
   assert.equal(classifier.classify("reboot").tier, 3);
 });
+
+Deno.test("CommandClassifier.classify() remembers results that equal fresh ones and callers cannot change", async () => {
+  const a = await CommandClassifier.create();
+  const texts = [
+    "true",
+    "rm -rf /tmp/x",
+    "sudo systemctl restart nginx",
+    "echo 'unterminated",
+    "git push --force origin main",
+    "ls -la",
+  ];
+  for (const text of texts) {
+    const fresh = (await CommandClassifier.create()).classify(text);
+    const first = a.classify(text);
+    assert.deepEqual(first, fresh, text);
+    // The caller owns what it got: changing it must not change the remembered result.
+    first.reasons.push("tampered");
+    first.tier = 0;
+    const again = a.classify(text);
+    assert.deepEqual(again, fresh, text);
+    again.reasons.length = 0;
+    assert.deepEqual(a.classify(text), fresh, text);
+  }
+});
