@@ -7,9 +7,19 @@ function escapeRegExp(value: string): string {
   return value.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
 }
 
+/** Short text the patterns left unchanged is remembered (argument keys, hosts, commands). */
+export const CLEAN_MEMO_MAX_LENGTH = 256;
+/** How many such texts are remembered (least recently used dropped first). */
+export const CLEAN_MEMO_ENTRIES = 1024;
+
 /** Holds registered literal secret values and applies them plus the patterns. */
 export class Redactor {
   readonly #values = new Set<string>();
+  /**
+   * Short texts in which the patterns found nothing (the patterns are fixed, so such a text
+   * stays clean). Text in which they found something is never kept: no secret waits here.
+   */
+  readonly #clean = new Set<string>();
   /** One alternation of every value, longest first; rebuilt lazily after a change. */
   #pattern: RegExp | null = null;
   #longest = 0;
@@ -74,12 +84,29 @@ export class Redactor {
 
   /** Patterns then literals; used for error messages, log lines and audit arguments. */
   redact(text: string): string {
-    return this.redactLiterals(redactText(text));
+    return this.redactLiterals(this.#patterns(text));
   }
 
   /** redactArgs() using this.redact. */
   redactArgs(value: unknown, maxLength?: number): unknown {
     return redactArgs(value, { maxLength, redact: (s) => this.redact(s) });
+  }
+
+  #patterns(text: string): string {
+    if (text.length > CLEAN_MEMO_MAX_LENGTH) return redactText(text);
+    if (this.#clean.has(text)) {
+      this.#clean.delete(text);
+      this.#clean.add(text);
+      return text;
+    }
+    const out = redactText(text);
+    if (out === text) {
+      this.#clean.add(text);
+      if (this.#clean.size > CLEAN_MEMO_ENTRIES) {
+        this.#clean.delete(this.#clean.values().next().value!);
+      }
+    }
+    return out;
   }
 
   #compiled(): RegExp {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { REDACTED, Redactor } from "../../lib/redact/mod.ts";
+import { CLEAN_MEMO_MAX_LENGTH } from "../../lib/redact/redactor.ts";
 
 Deno.test("Redactor.register() reports new values and ignores empty and repeated ones", () => {
   const redactor = new Redactor();
@@ -102,4 +103,22 @@ Deno.test("Redactor.redactLiterals() hides dozens of values in 1 MiB of text", (
   const out = redactor.redactLiterals(parts.join(""));
   for (const v of values) assert.ok(!out.includes(v), v);
   assert.ok(out.includes(REDACTED));
+});
+
+Deno.test("Redactor.redact remembers clean text without missing a value registered later or a pattern", () => {
+  const r = new Redactor();
+  const text = "deploy --host web1 hunter2-ok";
+  assert.equal(r.redact(text), text);
+  assert.equal(r.redact(text), text);
+  // A value registered after the text was seen clean is still hidden.
+  r.register("hunter2-ok");
+  assert.equal(r.redact(text), `deploy --host web1 ${REDACTED}`);
+  // Text the patterns change is redacted every time (and never kept).
+  const token = "token ghp_" + "a".repeat(36);
+  const once = r.redact(token);
+  assert.notEqual(once, token);
+  assert.equal(r.redact(token), once);
+  // Longer text than the memo takes goes through the patterns as before.
+  const long = "x".repeat(CLEAN_MEMO_MAX_LENGTH) + " password=swordfish";
+  assert.ok(!r.redact(long).includes("swordfish"));
 });
