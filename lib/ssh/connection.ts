@@ -7,6 +7,7 @@
 import type { PresentedHostKey } from "./host_verifier.ts";
 import type { ResolvedTarget } from "./hosts/target.ts";
 import { SshChannelError, SshConnectionLostError } from "./ssh_errors.ts";
+import { canOpenAhead, channelReady, execOnChannel, openSessionAhead } from "./_ssh2_ahead.ts";
 import type {
   Ssh2Channel,
   Ssh2Client,
@@ -68,6 +69,12 @@ export function channelClosed(ch: Ssh2Channel): Promise<void> {
   return tracked.get(ch)?.closed ?? new Promise((r) => ch.once("close", () => r()));
 }
 
+function closeQuietly(ch: Ssh2Channel): void {
+  try {
+    ch.close();
+  } catch { /* already closed */ }
+}
+
 /** A held session-channel slot; release it once the channel closed. */
 export interface ChannelSlot {
   /** Frees the slot (idempotent). */
@@ -92,7 +99,15 @@ export interface SshConnectionOptions {
   now?: () => number;
   /** Called once when the connection is gone. */
   onClose?: (conn: SshConnection) => void;
+  /**
+   * Keep one session channel open ahead for the next exec once the connection has run one
+   * (default true; needs ssh2's internals, see _ssh2_ahead.ts). It counts against the slots.
+   */
+  openAhead?: boolean;
 }
+
+/** Failed opens ahead in a row after which a connection stops trying (a low MaxSessions). */
+const AHEAD_FAILURES = 3;
 
 type Waiter = {
   resolve: (slot: ChannelSlot) => void;
@@ -125,6 +140,14 @@ export class SshConnection {
   #now: () => number;
   #resolveClosed!: () => void;
   #onClose?: (conn: SshConnection) => void;
+  /** The session channel opened ahead for the next exec (null: none, or its open failed). */
+  #spare: Promise<Ssh2Channel | null> | null = null;
+  /** The same channel once open (a server may close it; ssh2 then emits nothing unread). */
+  #spareOpen: Ssh2Channel | null = null;
+  #ahead: boolean;
+  #aheadFailures = 0;
+  #execs = 0;
+  #execsAhead = 0;
 
   /** Wraps a ready client; see {@linkcode SshConnectionOptions}. */
   constructor(options: SshConnectionOptions) {
@@ -137,6 +160,7 @@ export class SshConnection {
     this.#now = options.now ?? Date.now;
     this.#lastUsed = this.#now();
     this.#onClose = options.onClose;
+    this.#ahead = (options.openAhead ?? true) && canOpenAhead(this.#client);
     this.closed = new Promise((r) => (this.#resolveClosed = r));
     this.#client.on("error", (err) => {
       if (this.#alive) this.#lostReason = err.message;
@@ -191,6 +215,16 @@ export class SshConnection {
     return this.#pins;
   }
 
+  /** Execs that ran on a channel opened ahead (the open round trip saved). */
+  get execsAhead(): number {
+    return this.#execsAhead;
+  }
+
+  /** True while a channel opened ahead is open or opening. */
+  get hasChannelAhead(): boolean {
+    return this.#spare !== null && (this.#spareOpen === null || channelReady(this.#spareOpen));
+  }
+
   /** When a caller last used it (ms). */
   get lastUsed(): number {
     return this.#lastUsed;
@@ -237,6 +271,7 @@ export class SshConnection {
         if (longLived) this.#longLived--;
         this.touch();
         this.#grant();
+        this.#openAhead();
       },
     };
   }
@@ -296,6 +331,12 @@ export class SshConnection {
               return resolve(ch);
             }
             if (!this.#alive) return;
+            // A server with a low MaxSessions: the channel held ahead may be what is in the way.
+            if (session && /open failed/i.test(err.message) && this.#dropAhead()) {
+              this.#ahead = false;
+              setTimeout(tryOpen, 5);
+              return;
+            }
             // sshd frees a closed session a moment after the client saw it close: a burst can
             // briefly meet MaxSessions. Retry while our own other channels are the reason.
             if (session && this.#active > 1 && attempt < 40 && /open failed/i.test(err.message)) {
@@ -323,13 +364,70 @@ export class SshConnection {
     });
   }
 
-  /** Opens an exec channel (with a pty when given). */
+  /**
+   * Opens an exec channel (with a pty when given). Without a pty it takes the channel opened
+   * ahead when there is one, and opens the next one ahead in the same write as the request.
+   */
   exec(command: string, pty?: Ssh2PtyOptions): Promise<Ssh2Channel> {
+    if (pty) return this.#execFresh(command, pty);
+    let spare = this.#spare;
+    if (this.#spareOpen && !channelReady(this.#spareOpen)) spare = null; // closed by the server
+    this.#spare = null;
+    this.#spareOpen = null;
+    const run = spare ? this.#execAhead(spare, command) : this.#execFresh(command);
+    this.#execs++;
+    this.#openAhead();
+    return run;
+  }
+
+  #execFresh(command: string, pty?: Ssh2PtyOptions): Promise<Ssh2Channel> {
     return this.#channel(
       "an exec channel",
       (cb) => this.#client.exec(command, pty ? { pty } : {}, cb),
       true,
     );
+  }
+
+  /** Sends the exec on the channel opened ahead; any trouble with it: a fresh channel instead. */
+  async #execAhead(spare: Promise<Ssh2Channel | null>, command: string): Promise<Ssh2Channel> {
+    const ch = await spare;
+    if (ch && this.#alive && channelReady(ch)) {
+      track(ch);
+      try {
+        await execOnChannel(ch, command);
+        this.#execsAhead++;
+        return ch;
+      } catch { /* refused or closed meanwhile */ }
+    }
+    if (ch) closeQuietly(ch);
+    return this.#execFresh(command);
+  }
+
+  /** Opens a session channel ahead when none is held, a slot is free and execs run here. */
+  #openAhead(): void {
+    if (!this.#ahead || this.#spare || !this.#alive || this.#execs === 0) return;
+    if (this.#active >= this.#max) return;
+    const p: Promise<Ssh2Channel | null> = openSessionAhead(this.#client).then((ch) => {
+      this.#aheadFailures = 0;
+      ch.on("error", () => {});
+      if (this.#spare === p) this.#spareOpen = ch;
+      return ch;
+    }, () => {
+      if (++this.#aheadFailures >= AHEAD_FAILURES) this.#ahead = false;
+      if (this.#spare === p) this.#spare = null;
+      return null;
+    });
+    this.#spare = p;
+  }
+
+  /** Closes the channel held ahead; true if there was one. */
+  #dropAhead(): boolean {
+    const spare = this.#spare;
+    if (!spare) return false;
+    this.#spare = null;
+    this.#spareOpen = null;
+    void spare.then((ch) => ch && closeQuietly(ch));
+    return true;
   }
 
   /** Opens a login shell on a pty. */

@@ -59,7 +59,9 @@ export type FakeEvent =
   | { type: "env"; key: string; value: string }
   | { type: "window-change"; info: PtyInfo }
   | { type: "signal"; name: string }
-  | { type: "tcpip" };
+  | { type: "tcpip" }
+  | { type: "exec-refused"; command: string }
+  | { type: "session-closed" };
 
 /** Options for {@linkcode FakeSshServer.start}. */
 export interface FakeSshServerOptions {
@@ -75,6 +77,10 @@ export interface FakeSshServerOptions {
   shell?: ShellHook;
   /** Listen on this port (default: a free one). */
   port?: number;
+  /** Refuse an exec request when this returns true (the channel stays open, as sshd leaves it). */
+  refuseExec?: (command: string) => boolean;
+  /** Close a session channel that got no request within this many ms (a server-side timeout). */
+  closeIdleSessionsMs?: number;
 }
 
 /** The host key a {@linkcode FakeSshServer} presents. */
@@ -313,6 +319,24 @@ export class FakeSshServer {
     });
     conn.on("session", (acceptSession) => {
       const session = acceptSession();
+      let requested = false;
+      const idleMs = this.#options.closeIdleSessionsMs;
+      if (idleMs !== undefined) {
+        const timer = setTimeout(() => {
+          if (requested) return;
+          // ssh2's server has no public close for a session without a request: send the close.
+          // deno-lint-ignore no-explicit-any
+          const s = session as any;
+          // deno-lint-ignore no-explicit-any
+          (conn as any)._protocol.channelClose(s._chanInfo.outgoing.id);
+          this.events.push({ type: "session-closed" });
+        }, idleMs);
+        conn.on("close", () => clearTimeout(timer));
+        session.on("exec", () => clearTimeout(timer));
+        session.on("shell", () => clearTimeout(timer));
+      }
+      session.on("exec", () => (requested = true));
+      session.on("shell", () => (requested = true));
       const env: Record<string, string> = {};
       let pty: PtyInfo | null = null;
       const ctx = (): ChannelContext => ({ user, env, pty, socket });
@@ -334,7 +358,11 @@ export class FakeSshServer {
         this.events.push({ type: "signal", name: info.name });
         accept?.();
       });
-      session.on("exec", (accept, _reject, info) => {
+      session.on("exec", (accept, reject, info) => {
+        if (this.#options.refuseExec?.(info.command)) {
+          this.events.push({ type: "exec-refused", command: info.command });
+          return reject?.();
+        }
         this.events.push({ type: "exec", user, command: info.command });
         this.#exec(info.command, accept(), ctx());
       });
