@@ -14,8 +14,11 @@ import { type Comparison, median, timeRuns } from "./_stats.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
+/** Blocks of calls per side and round: each side runs back to back, as an agent's calls do. */
+const BLOCK = 40;
+
 /** Runs the comparisons. */
-export async function run(n = 200, cold = 30): Promise<Comparison[]> {
+export async function run(n = 400, cold = 30): Promise<Comparison[]> {
   const sshd = await startSshd({ agent: false });
   const dir = await Deno.makeTempDir({ prefix: "relay-shell-bench-ssh-" });
   const ctl = `${dir}/cm`;
@@ -73,16 +76,15 @@ export async function run(n = 200, cold = 30): Promise<Comparison[]> {
       };
       const viaMaster = ssh(master);
       // Measure a warm server, as one runs for hours: V8 tiers the request path up over the first
-      // few hundred calls. Then interleave call by call so noise hits both sides alike.
+      // few hundred calls. Then alternate blocks of calls, round after round, so drift in the
+      // machine's speed reaches both sides alike. Not call by call: that puts every sample in the
+      // wake of the other side's call (an ssh process exiting, the master and sshd closing its
+      // channel), which measured +0.75 ms on ssh_exec and +0.37 ms on the ControlMaster side.
       for (let i = 0; i < 400; i++) await exec();
       for (let i = 0; i < 5; i++) await viaMaster();
-      for (let i = 0; i < n; i++) {
-        let t = performance.now();
-        await exec();
-        a.push(performance.now() - t);
-        t = performance.now();
-        await viaMaster();
-        b.push(performance.now() - t);
+      for (let round = 0; round < n / BLOCK; round++) {
+        a.push(...await timeRuns(exec, BLOCK, 2));
+        b.push(...await timeRuns(viaMaster, BLOCK, 2));
       }
     } finally {
       await pooled.close();
@@ -105,9 +107,9 @@ export async function run(n = 200, cold = 30): Promise<Comparison[]> {
       const lib = () =>
         sshExec(target, { pool, command: "true", timeoutMs: 10_000, maxOutput: 65536 });
       const viaMaster = ssh(master);
-      for (let round = 0; round < 5; round++) {
-        e.push(...await timeRuns(lib, n / 5, round === 0 ? 10 : 2));
-        f.push(...await timeRuns(viaMaster, n / 5, round === 0 ? 3 : 1));
+      for (let round = 0; round < n / BLOCK; round++) {
+        e.push(...await timeRuns(lib, BLOCK, round === 0 ? 10 : 2));
+        f.push(...await timeRuns(viaMaster, BLOCK, round === 0 ? 3 : 2));
       }
     } finally {
       await pool.closeAll();
