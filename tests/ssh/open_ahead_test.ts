@@ -12,6 +12,22 @@ function run(conn: SshConnection, command: string) {
   return execOnConnection(conn, { command, timeoutMs: 10_000, maxOutput: 4096 });
 }
 
+/** An environment with the fake server as host `f` (user test, password pw). */
+function fakeEnv(fake: FakeSshServer) {
+  return sshTestEnv({
+    inventory: {
+      f: {
+        hostname: fake.host,
+        port: fake.port,
+        user: "test",
+        password_env: "PW",
+        known_hosts: "ignore",
+      },
+    },
+    vars: { PW: "pw" },
+  });
+}
+
 async function leased(env: SshTestEnv, alias: string) {
   return await env.pool.acquire(env.resolver.resolveTarget(alias));
 }
@@ -58,18 +74,7 @@ Deno.test("a refused exec on the channel opened ahead is retried on a fresh chan
     // sent on the channel opened ahead.
     refuseExec: (command) => command !== "echo first" && refusals++ % 2 === 0,
   });
-  await using env = await sshTestEnv({
-    inventory: {
-      f: {
-        hostname: fake.host,
-        port: fake.port,
-        user: "test",
-        password_env: "PW",
-        known_hosts: "ignore",
-      },
-    },
-    vars: { PW: "pw" },
-  });
+  await using env = await fakeEnv(fake);
   const lease = await leased(env, "f");
   try {
     const conn = lease.connection;
@@ -90,18 +95,7 @@ Deno.test("a channel opened ahead that the server closed is replaced; the next c
     users: { test: { password: "pw" } },
     closeIdleSessionsMs: 150,
   });
-  await using env = await sshTestEnv({
-    inventory: {
-      f: {
-        hostname: fake.host,
-        port: fake.port,
-        user: "test",
-        password_env: "PW",
-        known_hosts: "ignore",
-      },
-    },
-    vars: { PW: "pw" },
-  });
+  await using env = await fakeEnv(fake);
   const lease = await leased(env, "f");
   try {
     const conn = lease.connection;
