@@ -158,19 +158,26 @@ export class Runner {
     const audit = (e: Omit<AuditEntry, "tool" | "duration_ms">) =>
       o.audit.append({ ...base, ...e, duration_ms: Math.round(performance.now() - started) });
 
-    // A bad argument: audited with the raw (redacted) arguments, answered with what to fix.
-    const invalid = async (text: string) => {
+    // Every answer that is an error text: audited with that text's hash, then returned.
+    type Refusal =
+      & Omit<
+        AuditEntry,
+        "tool" | "duration_ms" | "output_sha256" | "output_len" | "exit_code" | "denied"
+      >
+      & { denied?: boolean };
+    const refuse = async (text: string, e: Refusal) => {
       await audit({
-        tier: tool.tier,
         denied: false,
-        args: this.#auditArgs(rawArgs),
+        ...e,
         output_sha256: sha256Hex(text),
         output_len: utf8Length(text),
         exit_code: null,
-        error: "invalid_arguments",
       });
       return errorResult(text);
     };
+    // A bad argument: audited with the raw (redacted) arguments, answered with what to fix.
+    const invalid = (text: string) =>
+      refuse(text, { tier: tool.tier, args: this.#auditArgs(rawArgs), error: "invalid_arguments" });
 
     // Validate.
     const parsed = tool.input.safeParse(rawArgs ?? {});
@@ -200,16 +207,7 @@ export class Runner {
     const tier = decision.tier;
     if (!decision.allowed) {
       const text = `[DENIED ${describeTier(tier)}: ${decision.reason}]`;
-      await audit({
-        tier,
-        denied: true,
-        args: auditArgs,
-        output_sha256: sha256Hex(text),
-        output_len: utf8Length(text),
-        exit_code: null,
-        reason: decision.reason,
-      });
-      return errorResult(text);
+      return await refuse(text, { tier, denied: true, args: auditArgs, reason: decision.reason });
     }
 
     // Tier-3 confirmation.
@@ -223,16 +221,7 @@ export class Runner {
         const why = decision.reasons.length ? ` (${decision.reasons.slice(0, 3).join("; ")})` : "";
         const text = `[CONFIRM REQUIRED ${describeTier(tier)}${why}: nothing ran. ` +
           `Call operation_confirm(token="${token}"), then re-issue this exact call within ${o.confirmTtlSeconds}s.]`;
-        await audit({
-          tier,
-          denied: false,
-          args: auditArgs,
-          output_sha256: sha256Hex(text),
-          output_len: utf8Length(text),
-          exit_code: null,
-          action: "confirm_plan",
-        });
-        return errorResult(text);
+        return await refuse(text, { tier, args: auditArgs, action: "confirm_plan" });
       }
     }
 
@@ -248,17 +237,12 @@ export class Runner {
       if (!(err instanceof TypeError || err instanceof RangeError)) {
         o.logger.warn("tool failed", { tool: name, error: text });
       }
-      await audit({
+      return await refuse(text, {
         tier,
-        denied: false,
         args: auditArgs,
-        output_sha256: sha256Hex(text),
-        output_len: utf8Length(text),
-        exit_code: null,
         action,
         error: err instanceof Error ? err.name : "Error",
       });
-      return errorResult(text);
     }
 
     // Bound and redact the output.
