@@ -125,17 +125,18 @@ export async function sftpGet(
       await Promise.allSettled(queue.map((q) => q.p));
       queue.length = 0;
     };
+    const land = async (data: Uint8Array, at: number) => {
+      o.hash?.update(data);
+      await file.write(data, 0, data.length, at);
+      total += data.length;
+      o.onBytes(data.length);
+    };
     issue();
     while (queue.length > 0) {
       o.signal.throwIfAborted();
       const slot = queue.shift()!;
       const data = await Promise.race([slot.p, stop]);
-      if (data.length > 0) {
-        o.hash?.update(data);
-        await file.write(data, 0, data.length, slot.at);
-        total += data.length;
-        o.onBytes(data.length);
-      }
+      if (data.length > 0) await land(data, slot.at);
       if (data.length < chunk) {
         if (data.length === 0 || slot.at + data.length >= o.size) {
           await dropRest();
@@ -143,12 +144,7 @@ export async function sftpGet(
         }
         // A short read inside the file (server limit): read the rest of this chunk in order.
         const rest = await readRange(sftp, handle, src, slot.at + data.length, slot.at + chunk, o);
-        for (const part of rest) {
-          o.hash?.update(part.data);
-          await file.write(part.data, 0, part.data.length, part.at);
-          total += part.data.length;
-          o.onBytes(part.data.length);
-        }
+        for (const part of rest) await land(part.data, part.at);
         if (rest.eof) {
           await dropRest();
           break;
